@@ -1,0 +1,15 @@
+"""fastswarm FastHttpUser: one task, GET /, no wait."""
+
+from __future__ import annotations
+
+from fastswarm.contrib.fasthttp import FastHttpUser
+
+from fastswarm import constant, task
+
+
+class Bench(FastHttpUser):
+    wait_time = constant(0)
+
+    @task
+    def index(self) -> None:
+        self.client.get("/")
