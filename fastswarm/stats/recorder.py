@@ -1,0 +1,113 @@
+"""Worker-side recording: every request lands here, so ``record`` is kept minimal.
+
+One ``Recorder`` per worker process. The runtime calls ``take_interval`` on a timer, ships
+the ``IntervalStats`` to the master and the recorder starts a fresh interval; nothing here
+knows about sockets or greenlets (gevent is cooperative, so no locking is needed either).
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+
+from fastswarm.stats.histogram import LatencyHistogram
+from fastswarm.stats.model import EntryStats, ErrorStats, IntervalStats, UserErrorStats
+
+OTHER_ERRORS = "other errors (error group limit reached)"
+"""Error text of the single overflow group once ``max_error_groups`` distinct ones exist."""
+
+
+class _Entry:
+    """Mutable per-(method, name) counters; slotted for cheap attribute updates."""
+
+    __slots__ = ("requests", "failures", "bytes", "histogram", "record_latency")
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.failures = 0
+        self.bytes = 0
+        self.histogram = LatencyHistogram()
+        self.record_latency = self.histogram.record
+
+
+class Recorder:
+    """Per-endpoint HDR histograms and counters, plus grouped request and user errors.
+
+    Distinct error groups (request errors, and user errors, each) are capped at
+    ``max_error_groups`` per interval; beyond that, occurrences go to one ``OTHER_ERRORS``
+    group with empty method/name, so counts are never lost and memory stays bounded.
+    """
+
+    def __init__(self, max_error_groups: int = 1000) -> None:
+        if max_error_groups < 1:
+            raise ValueError("max_error_groups must be >= 1")
+        self.max_error_groups = max_error_groups
+        self._entries: dict[tuple[str, str], _Entry] = {}
+        self._errors: dict[tuple[str, str, str], int] = {}
+        self._user_errors: dict[tuple[str, str], list[int | str]] = {}
+        self._started_at = time.time()
+
+    def record(self, method: str, name: str, elapsed_us: int, length: int, error: str | None = None) -> None:
+        """Count one request (a failure when ``error`` is its message). The hot path."""
+        entry = self._entries.get((method, name))
+        if entry is None:
+            entry = self._entries[(method, name)] = _Entry()
+        entry.requests += 1
+        entry.bytes += length
+        entry.record_latency(elapsed_us)
+        if error is not None:
+            entry.failures += 1
+            key = (method, name, error)
+            errors = self._errors
+            if key in errors:
+                errors[key] += 1
+            elif len(errors) < self.max_error_groups:
+                errors[key] = 1
+            else:
+                other = ("", "", OTHER_ERRORS)
+                errors[other] = errors.get(other, 0) + 1
+
+    def record_user_error(self, exc: BaseException) -> None:
+        """Count an exception from task code, keeping the first traceback of each kind."""
+        key = (type(exc).__name__, str(exc))
+        group = self._user_errors.get(key)
+        if group is not None:
+            group[0] = int(group[0]) + 1
+        elif len(self._user_errors) < self.max_error_groups:
+            text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            self._user_errors[key] = [1, text]
+        else:
+            other = self._user_errors.setdefault(("", OTHER_ERRORS), [0, ""])
+            other[0] = int(other[0]) + 1
+
+    def take_interval(self, now: float | None = None) -> IntervalStats:
+        """Return everything recorded since the last call and start a new interval.
+
+        Histograms are emptied in place (a memset) rather than reallocated; endpoints with
+        no requests this interval are left out.
+        """
+        ended_at = time.time() if now is None else now
+        # A wall clock stepped backwards must not make an invalid interval.
+        started_at = min(self._started_at, ended_at)
+        entries = []
+        for (method, name), e in self._entries.items():
+            if not e.requests:
+                continue
+            entries.append(EntryStats(method, name, e.requests, e.failures, e.bytes, e.histogram.to_bytes()))
+            e.requests = e.failures = e.bytes = 0
+            e.histogram.reset()
+        errors = tuple(ErrorStats(m, n, err, c) for (m, n, err), c in self._errors.items())
+        user_errors = tuple(
+            UserErrorStats(kind, msg, int(g[0]), str(g[1])) for (kind, msg), g in self._user_errors.items()
+        )
+        self._errors.clear()
+        self._user_errors.clear()
+        self._started_at = ended_at
+        return IntervalStats(started_at, ended_at, tuple(entries), errors, user_errors)
+
+    def reset(self, now: float | None = None) -> None:
+        """Drop everything recorded and start a new interval at ``now`` (default: the clock)."""
+        self._entries.clear()
+        self._errors.clear()
+        self._user_errors.clear()
+        self._started_at = time.time() if now is None else now

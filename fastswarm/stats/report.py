@@ -1,0 +1,175 @@
+"""End-of-run reports from an ``Aggregator``: the JSON report and Locust-style CSV files.
+
+The JSON shape is documented in docs/report-schema.md; keep the two in step. The console
+tables live in ``console.py`` and are re-exported here for callers that want one import.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from fastswarm.stats.aggregator import TOTAL_NAME, Aggregator
+from fastswarm.stats.console import format_live_table as format_live_table
+from fastswarm.stats.console import format_summary as format_summary
+from fastswarm.stats.model import EndpointRow, StatsKey, us_to_ms
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """What the report says about the run itself."""
+
+    started_at: float  # epoch seconds
+    duration_s: float
+    host: str
+    users: int
+    processes: int
+
+    def __post_init__(self) -> None:
+        if self.duration_s < 0 or self.users < 0 or self.processes < 0:
+            raise ValueError("RunInfo: duration_s, users and processes must be >= 0")
+
+
+def iso_utc(epoch_s: float) -> str:
+    """Epoch seconds as ISO-8601 UTC with milliseconds: 2024-05-01T12:00:00.000Z."""
+    stamp = datetime.fromtimestamp(epoch_s, tz=timezone.utc).isoformat(timespec="milliseconds")
+    return stamp.replace("+00:00", "Z")
+
+
+def _endpoint_json(r: EndpointRow) -> dict[str, Any]:
+    lat = r.latency
+    return {
+        "method": r.method,
+        "name": r.name,
+        "requests": r.requests,
+        "failures": r.failures,
+        "rps": round(r.rps, 3),
+        "bytes_avg": round(r.bytes_avg, 3),
+        "latency_ms": {
+            "min": lat.min,
+            "mean": lat.mean,
+            "p50": lat.p50,
+            "p90": lat.p90,
+            "p95": lat.p95,
+            "p99": lat.p99,
+            "p99.9": lat.p99_9,
+            "max": lat.max,
+        },
+    }
+
+
+def build_json_report(agg: Aggregator, run: RunInfo, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The run's report as JSON-ready data; ``extra`` keys are added at the top level.
+
+    ``extra`` may not replace the report's own keys (ValueError): a tool adding data must
+    never silently change what the documented fields mean.
+    """
+    report: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "run": {
+            "started_at": iso_utc(run.started_at),
+            "duration_s": round(run.duration_s, 3),
+            "host": run.host,
+            "users": run.users,
+            "processes": run.processes,
+        },
+        "totals": _endpoint_json(agg.totals_row()),
+        "endpoints": [_endpoint_json(r) for r in agg.endpoint_rows()],
+        "errors": [
+            {"method": e.method, "name": e.name, "error": e.error, "count": e.count} for e in agg.errors()
+        ],
+        "user_errors": [
+            {"kind": u.kind, "message": u.message, "count": u.count, "traceback": u.traceback}
+            for u in agg.user_errors()
+        ],
+    }
+    for key, value in (extra or {}).items():
+        if key in report:
+            raise ValueError(f"extra report key {key!r} would replace a built-in one")
+        report[key] = value
+    return report
+
+
+def write_json_report(path: str | os.PathLike[str], report: dict[str, Any]) -> None:
+    """Write the report as indented UTF-8 JSON, via a temp file so readers never see half."""
+    tmp = f"{os.fspath(path)}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(report, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+STATS_COLUMNS = (
+    "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,"
+    "Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,"
+    "50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%"
+).split(",")
+_CSV_PCTS = (50.0, 66.0, 75.0, 80.0, 90.0, 95.0, 98.0, 99.0, 99.9, 99.99, 100.0)
+HISTORY_COLUMNS = ["Timestamp", "User Count", "Type", "Name", "Requests/s", "Failures/s", "50%", "95%", "99%"]
+FAILURES_COLUMNS = ["Method", "Name", "Error", "Occurrences"]
+
+
+def _stats_csv_row(agg: Aggregator, row: EndpointRow, key: StatsKey | None) -> list[str | int | float]:
+    hist = agg.histogram(key)
+    pcts = hist.percentiles(_CSV_PCTS)
+    tail: list[str | int | float] = [us_to_ms(pcts[p]) for p in _CSV_PCTS] if hist.count else ["N/A"] * 11
+    return [
+        row.method,
+        row.name,
+        row.requests,
+        row.failures,
+        row.latency.p50,
+        row.latency.mean,
+        row.latency.min,
+        row.latency.max,
+        round(row.bytes_avg, 3),
+        round(row.rps, 3),
+        round(row.failures_per_s, 3),
+        *tail,
+    ]
+
+
+def write_csv(prefix: str | os.PathLike[str], agg: Aggregator) -> list[str]:
+    """Write PREFIX_stats.csv, PREFIX_stats_history.csv and PREFIX_failures.csv.
+
+    Column names follow Locust's so existing tooling reads them; times are ms with µs
+    precision. The history file has the aggregated row per second with the percentiles
+    fastswarm keeps per second (50/95/99). Returns the paths written.
+    """
+    base = os.fspath(prefix)
+    paths = [f"{base}_stats.csv", f"{base}_stats_history.csv", f"{base}_failures.csv"]
+    with open(paths[0], "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(STATS_COLUMNS)
+        for r in agg.endpoint_rows():
+            w.writerow(_stats_csv_row(agg, r, StatsKey(r.method, r.name)))
+        w.writerow(_stats_csv_row(agg, agg.totals_row(), None))
+    with open(paths[1], "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(HISTORY_COLUMNS)
+        for p in agg.history():
+            w.writerow(
+                [
+                    int(p.t),
+                    p.users,
+                    "",
+                    TOTAL_NAME,
+                    round(p.rps, 3),
+                    round(p.failures_per_s, 3),
+                    p.p50,
+                    p.p95,
+                    p.p99,
+                ]
+            )
+    with open(paths[2], "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(FAILURES_COLUMNS)
+        for e in agg.errors():
+            w.writerow([e.method, e.name, e.error, e.count])
+    return paths
