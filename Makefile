@@ -1,0 +1,41 @@
+# fastswarm: `make demo` and `make test` work on a fresh machine (they create .venv first).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO_PORT ?= 8080
+
+.PHONY: venv demo test lint bench bench-quick clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+# A real load test: the built-in target on 127.0.0.1:$(DEMO_PORT), one worker per core, 15 s.
+demo: venv
+	@$(BIN)/fastswarm target --port $(DEMO_PORT) & target=$$!; \
+	trap 'kill $$target 2>/dev/null' EXIT; sleep 1; \
+	$(BIN)/fastswarm -f examples/demo.py -H http://127.0.0.1:$(DEMO_PORT) --headless \
+	    -u 50 -r 25 -t 15s --processes auto --json demo-report.json
+
+test: venv
+	$(BIN)/python -m pytest -q
+
+lint: venv
+	$(BIN)/ruff check fastswarm tests bench examples
+	$(BIN)/mypy fastswarm
+
+bench: venv
+	bench/setup_locust.sh
+	$(BIN)/python bench/run.py
+
+bench-quick: venv
+	bench/setup_locust.sh
+	$(BIN)/python bench/run.py --quick
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache demo-report.json

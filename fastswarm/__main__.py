@@ -1,0 +1,5 @@
+"""``python -m fastswarm`` is the ``fastswarm`` command."""
+
+from fastswarm.cli import main
+
+main()

@@ -1,0 +1,217 @@
+"""The ``fastswarm`` command: options → Config → run. The only place that prints errors and exits."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from fastswarm import __version__
+from fastswarm.config import Config, find_config_file, parse_duration, parse_processes
+from fastswarm.exceptions import ConfigError, FastswarmError
+
+ENV_PREFIX = "FASTSWARM"
+
+
+def _patch_gevent() -> None:
+    """Make the standard library cooperative before any user code is imported."""
+    from gevent import monkey
+
+    if not monkey.is_module_patched("socket"):
+        monkey.patch_all()
+
+
+@click.command(
+    context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": ENV_PREFIX},
+    epilog="Settings also come from fastswarm.toml or [tool.fastswarm] in pyproject.toml, and from "
+    "FASTSWARM_<OPTION> variables (command line > environment > file). Subcommand: fastswarm target.",
+)
+@click.argument("user_classes", nargs=-1)
+@click.option("-f", "--locustfile", default=None, metavar="FILE",
+              help="Tasks file to run (default: tasks.py, then locustfile.py).")
+@click.option("-H", "--host", default=None, help="Base URL of the system under test, e.g. http://127.0.0.1:8080.")
+@click.option("-u", "--users", type=int, default=1, show_default=True, help="Peak number of concurrent users.")
+@click.option("-r", "--spawn-rate", type=float, default=1.0, show_default=True, help="Users started per second.")
+@click.option("-t", "--run-time", default=None, help="Stop after this long (30s, 5m, 1h30m).")
+@click.option("--headless", is_flag=True, help="Start at once, without waiting for the web UI.")
+@click.option("--processes", default="1", show_default=True, help="Worker processes: a number or 'auto' (one per core).")
+@click.option("--stop-timeout", default="0", show_default=True,
+              help="Seconds users may take to finish their current task when stopping.")
+@click.option("--report-interval", default="1", show_default=True, help="Seconds between workers' stats reports.")
+@click.option("--json", "json_path", default=None, metavar="FILE", help="Write the final report as JSON.")
+@click.option("--csv", "csv_prefix", default=None, metavar="PREFIX",
+              help="Write PREFIX_stats.csv, PREFIX_stats_history.csv, PREFIX_failures.csv.")
+@click.option("--exit-code-on-error", type=int, default=1, show_default=True,
+              help="Exit code when any request failed.")
+@click.option("-L", "--loglevel", default="INFO", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], case_sensitive=False))
+@click.option("-T", "--tags", multiple=True, help="Run only tasks with these tags (repeatable).")
+@click.option("-E", "--exclude-tags", multiple=True, help="Skip tasks with these tags (repeatable).")
+@click.option("-l", "--list", "list_users", is_flag=True, help="List the User classes and their tasks, then exit.")
+@click.option("--master", is_flag=True, help="Run only the master; workers on other hosts connect to it.")
+@click.option("--worker", is_flag=True, help="Run only workers, connecting to --master-host.")
+@click.option("--master-host", default="127.0.0.1", show_default=True, help="Where a --worker finds its master.")
+@click.option("--master-port", type=int, default=5557, show_default=True, help="The master's protocol port.")
+@click.option("--master-bind-host", default="*", show_default=True, help="Interface a --master binds.")
+@click.option("--expect-workers", type=int, default=1, show_default=True,
+              help="With --master: worker processes to wait for before starting.")
+@click.option("--expect-workers-max-wait", "expect_workers_timeout", type=float, default=30.0, show_default=True,
+              help="Seconds to wait for the workers to connect.")
+@click.option("--config", "config_file", default=None, metavar="FILE", help="Read settings from this TOML file.")
+@click.version_option(__version__, "-V", "--version", prog_name="fastswarm")
+def command(**params: Any) -> Config:
+    """Run a load test described by a Locust-style tasks file."""
+    return build_config(click.get_current_context(), params)
+
+
+def build_config(ctx: click.Context, params: dict[str, Any]) -> Config:
+    """Convert click's values into a Config, naming each bad setting and where it came from."""
+    def sourced(name: str, convert: Any, value: Any) -> Any:
+        try:
+            return convert(value, f"--{name.replace('_', '-')}")
+        except ConfigError as exc:
+            raise ConfigError(_with_source(ctx, name, str(exc))) from None
+
+    run_time = params["run_time"]
+    try:
+        return Config(
+            locustfile=params["locustfile"] or "",
+            host=params["host"].rstrip("/") if params["host"] else None,
+            users=params["users"],
+            spawn_rate=params["spawn_rate"],
+            run_time=sourced("run_time", parse_duration, run_time) if run_time is not None else None,
+            headless=params["headless"],
+            processes=sourced("processes", lambda v, _: parse_processes(v), params["processes"]),
+            stop_timeout=sourced("stop_timeout", parse_duration, params["stop_timeout"]),
+            report_interval=sourced("report_interval", parse_duration, params["report_interval"]),
+            json_path=params["json_path"],
+            csv_prefix=params["csv_prefix"],
+            exit_code_on_error=params["exit_code_on_error"],
+            loglevel=params["loglevel"].upper(),
+            user_class_names=tuple(params["user_classes"]),
+            tags=_split(params["tags"]),
+            exclude_tags=_split(params["exclude_tags"]),
+            list_users=params["list_users"],
+            master=params["master"],
+            worker=params["worker"],
+            master_host=params["master_host"],
+            master_port=params["master_port"],
+            master_bind_host=params["master_bind_host"],
+            expect_workers=params["expect_workers"],
+            expect_workers_timeout=params["expect_workers_timeout"],
+        )
+    except ConfigError as exc:
+        message = str(exc)
+        name = message.split(":", 1)[0].lstrip("-").replace("-", "_")
+        if name in params and " (from " not in message:
+            message = _with_source(ctx, name, message)
+        raise ConfigError(message) from None
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(tag.strip() for value in values for tag in value.split(",") if tag.strip())
+
+
+def _with_source(ctx: click.Context, name: str, message: str) -> str:
+    """Add where a bad value came from: 'from FASTSWARM_USERS' or 'from fastswarm.toml'."""
+    source = ctx.get_parameter_source(name)
+    option = f"--{name.replace('_', '-')}"
+    if source is click.core.ParameterSource.ENVIRONMENT:
+        where = f"{ENV_PREFIX}_{name.upper()}"
+    elif source is click.core.ParameterSource.DEFAULT_MAP:
+        where = ctx.meta.get("fastswarm.config_path", "the config file")
+    else:
+        return message
+    return message.replace(option, f"{option} (from {where})", 1)
+
+
+def _default_map(argv: list[str]) -> tuple[dict[str, Any], str | None]:
+    """Settings from the config file, keyed as click's parameter names."""
+    explicit = None
+    for index, arg in enumerate(argv):
+        if arg == "--config" and index + 1 < len(argv):
+            explicit = argv[index + 1]
+        elif arg.startswith("--config="):
+            explicit = arg.split("=", 1)[1]
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"--config: {explicit} not found")
+        found = find_config_file(path.parent) if path.name in ("fastswarm.toml", "pyproject.toml") else None
+        if found is None:
+            from fastswarm.config import _read_toml
+
+            found = (path, _read_toml(path))
+    else:
+        found = find_config_file()
+    if found is None:
+        return {}, None
+    path, settings = found
+    aliases = {"json": "json_path", "csv": "csv_prefix", "list": "list_users", "locust_file": "locustfile"}
+    mapped = {}
+    for key, value in settings.items():
+        name = key.replace("-", "_")
+        mapped[aliases.get(name, name)] = value
+    known = {p.name for p in command.params}
+    unknown = sorted(set(mapped) - known)
+    if unknown:
+        raise ConfigError(f"{path.name}: unknown setting {', '.join(unknown)}")
+    return mapped, str(path.name)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``fastswarm`` console script."""
+    _patch_gevent()
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "target":
+        from fastswarm.target_cli import target_command
+
+        target_command.main(args=args[1:], prog_name="fastswarm target")
+        return
+    sys.exit(run_cli(args))
+
+
+def run_cli(args: list[str]) -> int:
+    """Parse, load, run; every error becomes one line on stderr and an exit code."""
+    try:
+        default_map, config_path = _default_map(args)
+        ctx = command.make_context("fastswarm", args, default_map=default_map)
+        ctx.meta["fastswarm.config_path"] = config_path
+        with ctx:
+            config = build_config(ctx, ctx.params)
+    except click.exceptions.Exit as exc:  # --help, --version
+        return exc.exit_code
+    except click.ClickException as exc:
+        print(f"fastswarm: error: {exc.format_message()}", file=sys.stderr)
+        return 2
+    except FastswarmError as exc:
+        print(f"fastswarm: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return execute(config)
+
+
+def execute(config: Config) -> int:
+    """Patch gevent, import the tasks file, and run."""
+    logging.basicConfig(level=config.loglevel, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    _patch_gevent()  # already done by main(); here for callers that skip it
+    from fastswarm import loader, run as run_module
+    from fastswarm.listing import describe_users
+
+    try:
+        tasks = loader.load(config.locustfile or None, config.user_class_names)
+        if config.list_users:
+            print(describe_users(tasks.user_classes))
+            return 0
+        if not config.headless and not config.worker:
+            raise ConfigError("the web UI is not available in this build yet; run with --headless")
+        return run_module.run(config, tasks)
+    except FastswarmError as exc:
+        print(f"fastswarm: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("fastswarm: interrupted", file=sys.stderr)
+        return 130

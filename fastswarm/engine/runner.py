@@ -1,0 +1,106 @@
+"""A worker's users: spawned and stopped at a rate, towards the counts the master asks for."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import gevent
+from gevent.pool import Group
+
+if TYPE_CHECKING:
+    from fastswarm.env import Environment
+    from fastswarm.user import User
+
+
+def interleave(pending: dict[str, int]) -> list[str]:
+    """Class names in spawn order, mixed so that every prefix keeps the classes' proportions."""
+    total = sum(pending.values())
+    done = dict.fromkeys(pending, 0)
+    order: list[str] = []
+    for step in range(1, total + 1):
+        name = max(pending, key=lambda n: pending[n] * step / total - done[n])
+        done[name] += 1
+        order.append(name)
+    return order
+
+
+class UserRunner:
+    """Owns one worker's user greenlets; never touches the protocol."""
+
+    def __init__(self, environment: Environment, user_classes: Sequence[type[User]]) -> None:
+        self.environment = environment
+        self.classes = {cls.__name__: cls for cls in user_classes}
+        self.group = Group()
+        self.users: dict[str, list[User]] = {name: [] for name in self.classes}
+        self._ramp: gevent.Greenlet | None = None
+        self._spawned = 0
+
+    @property
+    def user_count(self) -> int:
+        return sum(len(users) for users in self.users.values())
+
+    def counts(self) -> dict[str, int]:
+        return {name: len(users) for name, users in self.users.items()}
+
+    def apply(
+        self, targets: dict[str, int], spawn_rate: float, on_complete: Callable[[int], None] | None = None
+    ) -> None:
+        """Move towards ``targets`` at ``spawn_rate`` users/s; any earlier ramp is abandoned."""
+        unknown = set(targets) - set(self.classes)
+        if unknown:
+            raise ValueError(f"unknown user classes: {', '.join(sorted(unknown))}")
+        self._cancel_ramp()
+        self._ramp = gevent.spawn(self._ramp_to, dict(targets), spawn_rate, on_complete)
+
+    def _ramp_to(self, targets: dict[str, int], rate: float, on_complete: Callable[[int], None] | None) -> None:
+        for name, users in self.users.items():
+            excess = len(users) - targets.get(name, 0)
+            for _ in range(max(0, excess)):
+                users.pop().stop(force=False)
+        pending = {name: targets.get(name, 0) - len(users) for name, users in self.users.items()}
+        order = interleave({name: count for name, count in pending.items() if count > 0})
+        interval = 1.0 / rate if rate > 0 else 0.0
+        started = time.monotonic()
+        for index, name in enumerate(order):
+            # Deadlines from the ramp's start, so sleeping late never slows the ramp down.
+            delay = started + index * interval - time.monotonic()
+            gevent.sleep(delay if delay > 0 else 0)
+            self._spawn_one(name)
+        if on_complete is not None:
+            on_complete(self.user_count)
+
+    def _spawn_one(self, name: str) -> None:
+        env = self.environment
+        user = self.classes[name](env)
+        user.user_id = self._spawned * env.worker_count + env.worker_index
+        self._spawned += 1
+        self.users[name].append(user)
+        greenlet = user.start(self.group)
+        greenlet.link(lambda _: self._forget(name, user))
+
+    def _forget(self, name: str, user: User) -> None:
+        users = self.users[name]
+        if user in users:
+            users.remove(user)
+
+    def _cancel_ramp(self) -> None:
+        if self._ramp is not None:
+            self._ramp.kill(block=True)
+            self._ramp = None
+
+    def stop(self, timeout: float) -> None:
+        """Stop every user: those mid-task may finish it within ``timeout`` seconds; then kill."""
+        self._cancel_ramp()
+        everyone = [user for users in self.users.values() for user in users]
+        for user in everyone:
+            user.stop(force=timeout <= 0)
+        if timeout > 0 and not self.group.join(timeout=timeout):
+            for user in everyone:
+                user.stop(force=True)
+        self.group.kill(block=True, timeout=5)
+        for users in self.users.values():
+            users.clear()
+        self._spawned = 0
+        self.environment.kill_background()

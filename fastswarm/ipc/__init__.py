@@ -1,0 +1,1 @@
+"""The master/worker protocol: typed messages, their wire format, sockets and processes."""

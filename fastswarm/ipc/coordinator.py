@@ -1,0 +1,291 @@
+"""The master's side of the protocol: workers, user shares, heartbeats, and the stats inbox."""
+
+from __future__ import annotations
+
+import enum
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, assert_never
+
+import gevent
+from gevent.event import Event
+
+from fastswarm.engine.distribution import split_across_workers, split_rate, users_per_class
+from fastswarm.env import Environment
+from fastswarm.exceptions import ProtocolError
+from fastswarm.ipc.channel import MasterChannel
+from fastswarm.ipc.messages import (
+    PROTOCOL_VERSION,
+    Custom,
+    Heartbeat,
+    Hello,
+    Message,
+    Quit,
+    Rejected,
+    ResetStats,
+    Spawn,
+    SpawningComplete,
+    StatsReport,
+    Stop,
+    Stopped,
+    Welcome,
+    WorkerError,
+)
+from fastswarm.ipc.worker import CustomMessage
+from fastswarm.stats.aggregator import Aggregator
+from fastswarm.stats.model import IntervalStats
+
+log = logging.getLogger(__name__)
+
+
+class RunState(enum.Enum):
+    """Where a test is in its life, as the master sees it."""
+
+    WAITING = "waiting"  # for workers to connect
+    READY = "ready"
+    SPAWNING = "spawning"
+    RUNNING = "running"
+    STOPPING = "stopping"
+    STOPPED = "stopped"
+
+
+@dataclass
+class WorkerInfo:
+    """What the master knows of one worker."""
+
+    identity: bytes
+    index: int
+    pid: int
+    hostname: str
+    state: str = "ready"
+    users: int = 0
+    cpu_percent: float = 0.0
+    loop_lag_ms: float = 0.0
+    last_seen: float = 0.0
+    alive: bool = True
+    spawned: bool = False
+    stopped: bool = False
+
+    @property
+    def client_id(self) -> str:
+        return self.identity.decode(errors="replace")
+
+
+class MasterRunner:
+    """Coordinates the workers; ``environment.runner`` in the master. Generates no load."""
+
+    def __init__(
+        self, environment: Environment, channel: MasterChannel, aggregator: Aggregator, options: Any
+    ) -> None:
+        self.environment = environment
+        self.channel = channel
+        self.aggregator = aggregator
+        self.options = options
+        self.state = RunState.WAITING
+        self.workers: dict[bytes, WorkerInfo] = {}
+        self.target_users = 0
+        self.spawn_rate = options.spawn_rate
+        self.worker_errors: list[WorkerError] = []
+        self.on_worker_lost: Callable[[WorkerInfo, str], None] | None = None
+        self._handlers: dict[str, Callable[..., None]] = {}
+        self._greenlets: list[gevent.Greenlet] = []
+        self._changed = Event()
+        self._expected = options.expect_workers
+
+    # -- Locust's runner API --
+    @property
+    def user_count(self) -> int:
+        return sum(w.users for w in self.alive_workers())
+
+    @property
+    def worker_count(self) -> int:
+        return len(self.alive_workers())
+
+    def register_message(self, msg_type: str, listener: Callable[..., None]) -> None:
+        """Call ``listener(environment=, msg=)`` when a worker sends ``msg_type``."""
+        self._handlers[msg_type] = listener
+
+    def send_message(self, msg_type: str, data: Any = None, client_id: str | None = None) -> None:
+        """Send a custom message to one worker (by client_id) or to all."""
+        for worker in self.alive_workers():
+            if client_id is None or worker.client_id == client_id:
+                self.channel.send(worker.identity, Custom(msg_type, data))
+
+    # -- lifecycle --
+    def start_serving(self) -> None:
+        self._greenlets = [gevent.spawn(self._receive_loop), gevent.spawn(self._heartbeat_loop)]
+
+    def alive_workers(self) -> list[WorkerInfo]:
+        return [w for w in self.workers.values() if w.alive]
+
+    def wait_for_workers(self, count: int, timeout: float) -> bool:
+        """Block until ``count`` workers said hello, or ``timeout`` passes."""
+        deadline = time.monotonic() + timeout
+        while len(self.alive_workers()) < count:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            self._changed.clear()
+            self._changed.wait(min(remaining, 0.5))
+        if self.state is RunState.WAITING:
+            self.state = RunState.READY
+        return True
+
+    def start(self, users: int, spawn_rate: float, host: str | None = None) -> None:
+        """Share ``users`` out among the live workers and ramp to them at ``spawn_rate``/s."""
+        env = self.environment
+        workers = sorted(self.alive_workers(), key=lambda w: w.index)
+        if not workers:
+            raise ProtocolError("no worker is connected")
+        if host:
+            env.host = host
+        if self.state in (RunState.READY, RunState.STOPPED):
+            self.aggregator.reset()
+            self.aggregator.start(time.time())
+            env.events.test_start.fire(environment=env)
+        self.target_users, self.spawn_rate = users, spawn_rate
+        shares = split_across_workers(users_per_class(env.user_classes, users), len(workers))
+        rates = split_rate(spawn_rate, [sum(share.values()) for share in shares])
+        self.state = RunState.SPAWNING
+        for worker, share, rate in zip(workers, shares, rates, strict=True):
+            worker.spawned = False
+            worker.stopped = False
+            # A worker with no users still needs a rate > 0; it spawns nothing.
+            self.channel.send(worker.identity, Spawn(share, rate or spawn_rate, env.host, self._expected))
+
+    def stop(self, force: bool = False, timeout: float | None = None) -> bool:
+        """Stop every worker's users; True when all confirmed (their last stats are in)."""
+        if self.state in (RunState.READY, RunState.STOPPED, RunState.WAITING):
+            return True
+        env = self.environment
+        if self.state is not RunState.STOPPING:
+            env.events.test_stopping.fire(environment=env)
+        self.state = RunState.STOPPING
+        for worker in self.alive_workers():
+            self.channel.send(worker.identity, Stop(force))
+        limit = timeout if timeout is not None else self.options.stop_timeout + 10.0
+        deadline = time.monotonic() + limit
+        while not all(w.stopped for w in self.alive_workers()):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                log.warning("workers did not confirm the stop within %.0f s", limit)
+                break
+            self._changed.clear()
+            self._changed.wait(min(remaining, 0.2))
+        confirmed = all(w.stopped for w in self.alive_workers())
+        if self.state is RunState.STOPPING:
+            self.state = RunState.STOPPED
+            env.events.test_stop.fire(environment=env)
+        return confirmed
+
+    def reset_stats(self) -> None:
+        self.aggregator.reset()
+        self.aggregator.start(time.time())
+        for worker in self.alive_workers():
+            self.channel.send(worker.identity, ResetStats())
+        self.environment.events.reset_stats.fire()
+
+    def quit(self) -> None:
+        """Tell every worker to exit, and stop serving."""
+        for worker in self.alive_workers():
+            self.channel.send(worker.identity, Quit())
+        gevent.killall(self._greenlets, block=False)
+
+    def mark_lost(self, worker: WorkerInfo, reason: str) -> None:
+        """A worker died or went silent: say so, and carry on with the rest."""
+        if not worker.alive:
+            return
+        worker.alive = False
+        worker.state = "missing"
+        worker.users = 0
+        if self.on_worker_lost is not None:
+            self.on_worker_lost(worker, reason)
+        self._changed.set()
+
+    # -- inbox --
+    def _receive_loop(self) -> None:
+        while True:
+            try:
+                identity, message = self.channel.recv()
+            except ProtocolError as exc:
+                log.error("dropped a message: %s", exc)
+                continue
+            worker = self.workers.get(identity)
+            if worker is not None:
+                worker.last_seen = time.monotonic()
+            self.handle(identity, worker, message)
+            self._changed.set()
+
+    def handle(self, identity: bytes, worker: WorkerInfo | None, message: Message) -> None:
+        env = self.environment
+        if worker is None and not isinstance(message, Hello):
+            return  # a straggler from a worker we already gave up on
+        match message:
+            case Hello():
+                self._welcome(identity, message)
+            case StatsReport():
+                assert worker is not None
+                worker.users = message.users
+                self.aggregator.add(worker.client_id, IntervalStats.from_wire(message.interval))
+                if message.custom and env.events.worker_report:
+                    env.events.worker_report.fire(client_id=worker.client_id, data=message.custom)
+            case Heartbeat():
+                assert worker is not None
+                worker.users, worker.cpu_percent = message.users, message.cpu_percent
+                worker.state, worker.loop_lag_ms = message.state, message.loop_lag_ms
+                if env.events.heartbeat:
+                    env.events.heartbeat.fire(client_id=worker.client_id, timestamp=time.time())
+            case SpawningComplete():
+                assert worker is not None
+                worker.spawned, worker.users = True, message.users
+                if self.state is RunState.SPAWNING and all(w.spawned for w in self.alive_workers()):
+                    self.state = RunState.RUNNING
+                    env.events.spawning_complete.fire(user_count=self.user_count)
+            case Stopped():
+                assert worker is not None
+                worker.stopped, worker.users, worker.state = True, 0, "stopped"
+            case WorkerError():
+                assert worker is not None
+                self.worker_errors.append(message)
+                log.error("worker %s: %s: %s", worker.index, message.kind, message.message)
+            case Custom():
+                assert worker is not None
+                handler = self._handlers.get(message.type)
+                if handler is None:
+                    log.warning("no handler for custom message %r", message.type)
+                else:
+                    handler(environment=env, msg=CustomMessage(message.type, message.data, worker.client_id))
+            case Welcome() | Rejected() | Spawn() | Stop() | Quit() | ResetStats():
+                log.warning("unexpected %s from a worker", type(message).__name__)
+            case _:
+                assert_never(message)
+
+    def _welcome(self, identity: bytes, hello: Hello) -> None:
+        if hello.version != PROTOCOL_VERSION:
+            self.channel.send(identity, Rejected(f"protocol {hello.version}, master speaks {PROTOCOL_VERSION}"))
+            return
+        if identity in self.workers and self.workers[identity].alive:
+            return
+        used = {w.index for w in self.alive_workers()}
+        index = next(i for i in range(len(used) + 1) if i not in used)
+        if index >= self._expected:
+            self.channel.send(identity, Rejected(f"the master expects {self._expected} workers"))
+            return
+        self.workers[identity] = WorkerInfo(
+            identity, index, hello.pid, hello.hostname, last_seen=time.monotonic()
+        )
+        self.channel.send(identity, Welcome(index, self._expected, {}))
+
+    def _heartbeat_loop(self) -> None:
+        interval, timeout = self.options.heartbeat_interval, self.options.heartbeat_timeout
+        while True:
+            gevent.sleep(interval)
+            now = time.monotonic()
+            self.aggregator.users = self.user_count
+            for worker in self.alive_workers():
+                if now - worker.last_seen > timeout:
+                    self.mark_lost(worker, f"no heartbeat for {timeout:.0f} s")
+                elif not self.channel.send(worker.identity, Heartbeat()):
+                    self.mark_lost(worker, "disconnected")

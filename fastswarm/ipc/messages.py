@@ -1,0 +1,163 @@
+"""Every message the master and its workers exchange, one frozen dataclass per type.
+
+The wire format (``wire.py``) sends a message as its TAG and its fields in declaration
+order, so adding a field at the end of a type is the only compatible change; anything
+else bumps ``PROTOCOL_VERSION``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+PROTOCOL_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Hello:
+    """Worker → master, first message: who I am and which protocol I speak."""
+
+    TAG: ClassVar[bytes] = b"hello"
+    version: int
+    pid: int
+    hostname: str
+    processes_on_host: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Welcome:
+    """Master → worker: your place in the swarm and the options every worker shares."""
+
+    TAG: ClassVar[bytes] = b"welcome"
+    worker_index: int
+    worker_count: int
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """Master → worker: refused (wrong protocol version, or too many workers); the worker exits."""
+
+    TAG: ClassVar[bytes] = b"rejected"
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Spawn:
+    """Master → worker: run this many users of each class, ramping at ``spawn_rate`` users/s."""
+
+    TAG: ClassVar[bytes] = b"spawn"
+    user_counts: dict[str, int]
+    spawn_rate: float
+    host: str | None
+    worker_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class SpawningComplete:
+    """Worker → master: the last Spawn's user counts are reached."""
+
+    TAG: ClassVar[bytes] = b"spawned"
+    users: int
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """Master → worker: stop all users (gracefully within stop_timeout unless ``force``)."""
+
+    TAG: ClassVar[bytes] = b"stop"
+    force: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Stopped:
+    """Worker → master: users are stopped and the final stats were sent before this."""
+
+    TAG: ClassVar[bytes] = b"stopped"
+
+
+@dataclass(frozen=True, slots=True)
+class Quit:
+    """Master → worker: exit the process."""
+
+    TAG: ClassVar[bytes] = b"quit"
+
+
+@dataclass(frozen=True, slots=True)
+class ResetStats:
+    """Master → worker: drop what was recorded so far."""
+
+    TAG: ClassVar[bytes] = b"reset"
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """Both ways, every heartbeat interval: I am alive. Workers add their load and CPU."""
+
+    TAG: ClassVar[bytes] = b"hb"
+    users: int = 0
+    cpu_percent: float = 0.0
+    state: str = ""
+    loop_lag_ms: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class StatsReport:
+    """Worker → master, every report interval: one IntervalStats in its wire form."""
+
+    TAG: ClassVar[bytes] = b"stats"
+    interval: dict[str, Any]
+    users: int
+    custom: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerError:
+    """Worker → master: the worker hit an error it cannot carry on from (traceback as text)."""
+
+    TAG: ClassVar[bytes] = b"error"
+    kind: str
+    message: str
+    traceback: str
+
+
+@dataclass(frozen=True, slots=True)
+class Custom:
+    """Either way: a message registered by the tasks file (``runner.register_message``)."""
+
+    TAG: ClassVar[bytes] = b"custom"
+    type: str
+    data: Any
+
+
+Message = (
+    Hello
+    | Welcome
+    | Rejected
+    | Spawn
+    | SpawningComplete
+    | Stop
+    | Stopped
+    | Quit
+    | ResetStats
+    | Heartbeat
+    | StatsReport
+    | WorkerError
+    | Custom
+)
+
+MESSAGE_TYPES: tuple[type, ...] = (
+    Hello,
+    Welcome,
+    Rejected,
+    Spawn,
+    SpawningComplete,
+    Stop,
+    Stopped,
+    Quit,
+    ResetStats,
+    Heartbeat,
+    StatsReport,
+    WorkerError,
+    Custom,
+)

@@ -1,0 +1,252 @@
+"""A worker process: connects to the master, runs the users it is given, ships its stats."""
+
+from __future__ import annotations
+
+import logging
+import os
+import resource
+import socket
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, assert_never
+
+import gevent
+
+from fastswarm.engine.runner import UserRunner
+from fastswarm.env import Environment, set_current
+from fastswarm.ipc.channel import WorkerChannel
+from fastswarm.ipc.messages import (
+    PROTOCOL_VERSION,
+    Custom,
+    Heartbeat,
+    Hello,
+    Message,
+    Quit,
+    Rejected,
+    ResetStats,
+    Spawn,
+    SpawningComplete,
+    StatsReport,
+    Stop,
+    Stopped,
+    Welcome,
+    WorkerError,
+)
+from fastswarm.stats.recorder import Recorder
+
+log = logging.getLogger(__name__)
+
+MessageHandler = Callable[..., None]
+
+
+@dataclass(frozen=True)
+class CustomMessage:
+    """What a registered custom-message handler receives as ``msg`` (Locust's shape)."""
+
+    type: str
+    data: Any
+    node_id: str
+
+
+class CpuMeter:
+    """This process's CPU use, as a percentage of one core since the previous reading."""
+
+    def __init__(self) -> None:
+        self._last_cpu = self._cpu()
+        self._last_wall = time.monotonic()
+
+    @staticmethod
+    def _cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    def read(self) -> float:
+        cpu, wall = self._cpu(), time.monotonic()
+        spent, elapsed = cpu - self._last_cpu, wall - self._last_wall
+        self._last_cpu, self._last_wall = cpu, wall
+        return 100.0 * spent / elapsed if elapsed > 0 else 0.0
+
+
+class WorkerRunner:
+    """The worker's side of the protocol; ``environment.runner`` in a worker process."""
+
+    def __init__(
+        self, environment: Environment, channel: WorkerChannel, options: Any, forked: bool = False
+    ) -> None:
+        self.environment = environment
+        self.forked = forked
+        self.channel = channel
+        self.options = options
+        self.client_id = channel.identity.decode()
+        self.users = UserRunner(environment, environment.user_classes)
+        self.state = "ready"
+        self.master_lost = False
+        self._handlers: dict[str, MessageHandler] = {}
+        self._stopping: gevent.Greenlet | None = None
+        self._cpu = CpuMeter()
+        self._loop_lag_ms = 0.0
+
+    # -- Locust's runner API --
+    @property
+    def user_count(self) -> int:
+        return self.users.user_count
+
+    def register_message(self, msg_type: str, listener: MessageHandler) -> None:
+        """Call ``listener(environment=, msg=)`` when the master sends ``msg_type``."""
+        self._handlers[msg_type] = listener
+
+    def send_message(self, msg_type: str, data: Any = None) -> None:
+        """Send a custom message to the master."""
+        self.channel.send(Custom(msg_type, data))
+
+    # -- lifecycle --
+    def serve(self) -> int:
+        """Handle the master's messages until Quit; 1 when the master is lost, else 0."""
+        background = [gevent.spawn(self._report_loop), gevent.spawn(self._heartbeat_loop)]
+        try:
+            while True:
+                message = self.channel.recv(timeout_s=self.options.heartbeat_timeout)
+                if message is None or self.master_lost:
+                    log.error("worker %s: lost the master; stopping", self.client_id)
+                    self.master_lost = True
+                    self._stop(force=True)
+                    return 1
+                if isinstance(message, Quit):
+                    if self.state != "stopped" and self.state != "ready":
+                        self._stop(force=True)
+                    return 0
+                self.handle(message)
+        finally:
+            gevent.killall(background)
+
+    def handle(self, message: Message) -> None:
+        env = self.environment
+        match message:
+            case Spawn():
+                if self.state in ("ready", "stopped"):
+                    env.recorder.take_interval()  # what was recorded between tests is not this test's
+                    env.events.test_start.fire(environment=env)
+                env.host = message.host or env.host
+                self.state = "spawning"
+                self.users.apply(message.user_counts, message.spawn_rate, self._spawned)
+            case Stop():
+                if self._stopping is None or message.force:
+                    if self._stopping is not None:
+                        self._stopping.kill(block=False)
+                    self._stopping = gevent.spawn(self._stop, message.force)
+            case ResetStats():
+                env.recorder.reset()
+                env.events.reset_stats.fire()
+            case Heartbeat():
+                pass
+            case Custom():
+                self._dispatch_custom(message)
+            case Welcome() | Rejected() | Hello() | SpawningComplete() | StatsReport() | Stopped():
+                log.warning("worker %s: unexpected %s from master", self.client_id, type(message).__name__)
+            case WorkerError() | Quit():
+                pass
+            case _:
+                assert_never(message)
+
+    def _spawned(self, users: int) -> None:
+        self.state = "running"
+        self.channel.send(SpawningComplete(users))
+        self.environment.events.spawning_complete.fire(user_count=users)
+
+    def _stop(self, force: bool = False) -> None:
+        env = self.environment
+        if self.state in ("ready", "stopped"):
+            self.channel.send(Stopped())
+            return
+        self.state = "stopping"
+        env.events.test_stopping.fire(environment=env)
+        self.users.stop(timeout=0 if force else env.stop_timeout)
+        env.events.test_stop.fire(environment=env)
+        self._send_report()
+        self.state = "stopped"
+        self._stopping = None
+        if not self.master_lost:
+            self.channel.send(Stopped())
+
+    def _dispatch_custom(self, message: Custom) -> None:
+        handler = self._handlers.get(message.type)
+        if handler is None:
+            log.warning("worker %s: no handler for custom message %r", self.client_id, message.type)
+            return
+        handler(environment=self.environment, msg=CustomMessage(message.type, message.data, "master"))
+
+    # -- background loops --
+    def _report_loop(self) -> None:
+        interval = self.options.report_interval
+        next_at = time.monotonic() + interval
+        while True:
+            gevent.sleep(max(0.0, next_at - time.monotonic()))
+            next_at += interval
+            if self.state in ("spawning", "running", "stopping"):
+                self._send_report()
+
+    def _send_report(self) -> None:
+        env = self.environment
+        interval = env.recorder.take_interval()
+        custom: dict[str, Any] = {}
+        if env.events.report_to_master:
+            env.events.report_to_master.fire(client_id=self.client_id, data=custom)
+        if not self.master_lost:
+            self.channel.send(StatsReport(interval.to_wire(), self.users.user_count, custom))
+
+    def _heartbeat_loop(self) -> None:
+        interval = self.options.heartbeat_interval
+        parent = os.getppid()
+        while True:
+            planned = time.monotonic() + interval
+            gevent.sleep(interval)
+            self._loop_lag_ms = max(0.0, (time.monotonic() - planned) * 1000)
+            if self.forked and os.getppid() != parent:
+                self.master_lost = True
+                return
+            self.channel.send(
+                Heartbeat(self.users.user_count, self._cpu.read(), self.state, self._loop_lag_ms)
+            )
+
+
+def run_worker(options: Any, user_classes: list[Any], address: str, forked: bool = False) -> int:
+    """The whole life of one worker process; returns its exit code."""
+    identity = f"{socket.gethostname()}-{os.getpid()}".encode()
+    channel = WorkerChannel(address, identity)
+    channel.start()
+    try:
+        channel.send(Hello(PROTOCOL_VERSION, os.getpid(), socket.gethostname()))
+        reply = channel.recv(timeout_s=options.expect_workers_timeout)
+        if reply is None:
+            log.error("worker %s: no answer from the master at %s", identity.decode(), address)
+            return 1
+        if isinstance(reply, Rejected):
+            log.error("worker %s: the master refused this worker: %s", identity.decode(), reply.reason)
+            return 1
+        if not isinstance(reply, Welcome):
+            log.error("worker %s: expected a welcome, got %s", identity.decode(), type(reply).__name__)
+            return 1
+        env = Environment(
+            role="worker",
+            user_classes=user_classes,
+            host=options.host,
+            recorder=Recorder(),
+            worker_index=reply.worker_index,
+            worker_count=reply.worker_count,
+            stop_timeout=options.stop_timeout,
+            parsed_options=options,
+        )
+        env.events.request.bind(env.recorder)
+        runner = WorkerRunner(env, channel, options, forked)
+        env.runner = runner
+        set_current(env)
+        try:
+            env.events.init.fire(environment=env)
+            return runner.serve()
+        except Exception as exc:  # noqa: BLE001 - reported to the master, then this worker exits
+            channel.send(WorkerError(type(exc).__name__, str(exc), traceback.format_exc()))
+            return 1
+    finally:
+        channel.close()

@@ -1,0 +1,206 @@
+"""A whole run: fork the workers, coordinate them, print progress, write the reports.
+
+``cli.py`` builds a Config and calls ``run``; everything a run does between the
+tasks file being imported and the exit code being chosen is here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+
+import gevent
+from gevent.event import Event
+
+from fastswarm.config import Config
+from fastswarm.env import Environment, set_current
+from fastswarm.exceptions import WorkerLostError
+from fastswarm.ipc.channel import MasterChannel
+from fastswarm.ipc.coordinator import MasterRunner, WorkerInfo
+from fastswarm.ipc.messages import Stop
+from fastswarm.ipc.supervisor import Child, Supervisor, describe_status
+from fastswarm.ipc.worker import run_worker
+from fastswarm.loader import TasksFile
+from fastswarm.stats import report
+from fastswarm.stats.aggregator import Aggregator
+
+log = logging.getLogger(__name__)
+
+
+def run(config: Config, tasks: TasksFile) -> int:
+    """Run the test the config describes; returns the process exit code."""
+    if config.worker:
+        return _run_remote_workers(config, tasks)
+    return MasterSession(config, tasks).run()
+
+
+def _run_remote_workers(config: Config, tasks: TasksFile) -> int:
+    address = f"tcp://{config.master_host}:{config.master_port}"
+    if config.processes == 1:
+        return run_worker(config, list(tasks.user_classes), address)
+    supervisor = Supervisor()
+    supervisor.fork_workers(config.processes, lambda _: run_worker(config, list(tasks.user_classes), address, True))
+    supervisor.wait_all(timeout=float("inf"))
+    codes = [os.WEXITSTATUS(c.exit_status or 0) for c in supervisor.children]
+    return max(codes, default=0)
+
+
+class MasterSession:
+    """The master process from fork to exit code."""
+
+    def __init__(self, config: Config, tasks: TasksFile) -> None:
+        self.config = config
+        self.tasks = tasks
+        self.supervisor = Supervisor()
+        self.done = Event()
+        self.interrupts = 0
+        self.lost: list[str] = []
+        self.runner: MasterRunner | None = None
+        self.started_at = 0.0
+
+    def run(self) -> int:
+        config = self.config
+        ipc_dir = None
+        if config.master:
+            address = f"tcp://{config.master_bind_host}:{config.master_port}"
+            expected = config.expect_workers
+        else:
+            ipc_dir = tempfile.mkdtemp(prefix="fastswarm-")
+            address = f"ipc://{ipc_dir}/master.sock"
+            expected = config.processes
+            # Fork first: the master must own no greenlet, socket or ZeroMQ context yet.
+            users = list(self.tasks.user_classes)
+            self.supervisor.fork_workers(expected, lambda _: run_worker(config, users, address, True))
+        try:
+            return self._coordinate(address, expected)
+        finally:
+            if self.supervisor.children and not self.supervisor.wait_all(timeout=5):
+                self.supervisor.terminate_all()
+            if ipc_dir:
+                shutil.rmtree(ipc_dir, ignore_errors=True)
+
+    def _coordinate(self, address: str, expected: int) -> int:
+        config = self.config
+        env = Environment(
+            role="master",
+            user_classes=list(self.tasks.user_classes),
+            host=config.host,
+            worker_count=expected,
+            stop_timeout=config.stop_timeout,
+            parsed_options=config,
+        )
+        set_current(env)
+        aggregator = Aggregator()
+        channel = MasterChannel(address)
+        channel.start()
+        runner = self.runner = MasterRunner(env, channel, aggregator, dataclasses.replace(config, expect_workers=expected))
+        env.runner = runner
+        runner.on_worker_lost = self._worker_lost
+        self.supervisor.watch(self._child_exited)
+        runner.start_serving()
+        gevent.signal_handler(signal.SIGINT, self._interrupt)
+        gevent.signal_handler(signal.SIGTERM, self._interrupt)
+        try:
+            env.events.init.fire(environment=env)
+            if not runner.wait_for_workers(expected, config.expect_workers_timeout):
+                raise WorkerLostError(
+                    f"only {len(runner.alive_workers())} of {expected} workers connected "
+                    f"within {config.expect_workers_timeout:.0f} s"
+                )
+            if self.interrupts == 0:
+                self._run_test(runner)
+            stopped_cleanly = runner.stop(force=self.interrupts >= 2)
+            if not stopped_cleanly:
+                self.lost.append("some workers did not confirm the stop; their last interval may be missing")
+            return self._finish(runner, aggregator)
+        finally:
+            env.events.quitting.fire(environment=env)
+            runner.quit()
+            channel.close()
+
+    def _run_test(self, runner: MasterRunner) -> None:
+        config = self.config
+        runner.start(config.users, config.spawn_rate, config.host)
+        self.started_at = time.time()
+        console = gevent.spawn(self._console_loop, runner)
+        deadline = config.run_time
+        try:
+            self.done.wait(timeout=deadline)
+        finally:
+            console.kill(block=False)
+
+    def _console_loop(self, runner: MasterRunner) -> None:
+        while True:
+            gevent.sleep(self.config.console_interval)
+            agg = runner.aggregator
+            text = report.format_live_table(
+                agg.endpoint_rows(), agg.totals_row(), runner.user_count, runner.worker_count, agg.duration_s
+            )
+            print(text, flush=True)
+
+    def _finish(self, runner: MasterRunner, aggregator: Aggregator) -> int:
+        config = self.config
+        totals = aggregator.totals_row()
+        print(
+            report.format_summary(
+                aggregator.endpoint_rows(), totals, aggregator.errors(), aggregator.user_errors()
+            ),
+            flush=True,
+        )
+        run_info = report.RunInfo(
+            started_at=self.started_at or time.time(),
+            duration_s=aggregator.duration_s,
+            host=runner.environment.host,
+            users=runner.target_users,
+            processes=len(runner.workers),
+        )
+        extra = {"workers_lost": list(self.lost)}
+        if config.json_path:
+            report.write_json_report(config.json_path, report.build_json_report(aggregator, run_info, extra))
+        if config.csv_prefix:
+            report.write_csv(config.csv_prefix, aggregator)
+        for line in self.lost:
+            print(f"fastswarm: error: {line}", file=sys.stderr)
+        code = 0
+        if totals.failures > 0:
+            code = config.exit_code_on_error
+        if self.lost and code == 0:
+            code = WorkerLostError.exit_code
+        runner.environment.events.quit.fire(exit_code=code)
+        return code
+
+    # -- happenings --
+    def _interrupt(self) -> None:
+        self.interrupts += 1
+        if self.interrupts == 1:
+            print("\nstopping (press Ctrl-C again to stop at once)", file=sys.stderr, flush=True)
+        elif self.runner is not None:
+            for worker in self.runner.alive_workers():
+                self.runner.channel.send(worker.identity, Stop(force=True))
+        self.done.set()
+
+    def _child_exited(self, child: Child) -> None:
+        runner = self.runner
+        if runner is None or self.done.is_set() and runner.state.value == "stopped":
+            return
+        for worker in runner.alive_workers():
+            if worker.pid == child.pid:
+                runner.mark_lost(worker, describe_status(child.exit_status or 0))
+
+    def _worker_lost(self, worker: WorkerInfo, reason: str) -> None:
+        runner = self.runner
+        assert runner is not None
+        remaining = len(runner.alive_workers())
+        line = f"worker {worker.index} (pid {worker.pid}) lost: {reason}; carrying on with {remaining}"
+        print(f"fastswarm: error: {line}", file=sys.stderr, flush=True)
+        self.lost.append(line)
+        if remaining == 0:
+            self.done.set()
+
+

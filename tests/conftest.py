@@ -1,0 +1,68 @@
+"""Shared fixtures: the built-in target as a real server process on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Target:
+    url: str
+    process: subprocess.Popen[str]
+
+    def served(self) -> int:
+        with urllib.request.urlopen(self.url + "/__stats", timeout=5) as response:
+            return int(json.load(response)["requests"])
+
+    def reset(self) -> None:
+        request = urllib.request.Request(self.url + "/__reset", method="POST", data=b"")
+        urllib.request.urlopen(request, timeout=5).close()
+
+
+def start_target(*extra: str) -> Target:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fastswarm.target", "--host", "127.0.0.1", "--port", "0", *extra],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline().strip()
+    if "http://" not in line:
+        process.kill()
+        raise RuntimeError(f"target did not start: {line!r}")
+    return Target(line[line.index("http://"):], process)
+
+
+@pytest.fixture(scope="session")
+def target() -> Iterator[Target]:
+    server = start_target()
+    yield server
+    server.process.kill()
+    server.process.wait(timeout=5)
+
+
+def run_fastswarm(*args: str, cwd: Path | None = None, timeout: float = 90, env: dict[str, str] | None = None
+                  ) -> subprocess.CompletedProcess[str]:
+    """Run the real command line in a subprocess, bounded in time."""
+    full_env = {**os.environ, **(env or {})}
+    full_env.setdefault("PYTHONPATH", str(ROOT))
+    return subprocess.run(
+        [sys.executable, "-m", "fastswarm", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd or ROOT,
+        env=full_env,
+    )
