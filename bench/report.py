@@ -15,6 +15,7 @@ METHOD_NOTE = (
     "req/s = completed requests / the duration the tool measured itself (start-up excluded; "
     "bare loops time their own loop). CPU µs/req = user+sys CPU of the generator's whole process "
     "tree (kernel rusage of the reaped children, start-up and shutdown included) / completed requests. "
+    "core busy = that CPU / the process's wall time (about 100% means the generator was the bottleneck). "
     "Generator pinned to one core, nginx (1 worker) to another; runs interleaved across generators."
 )
 
@@ -28,6 +29,7 @@ class RunResult:
     rps: float
     cpu_us_per_req: float
     cpu_s: float
+    busy_pct: float  # generator CPU / wall time of its process: ~100 means it saturated its core
     note: str  # empty when clean
 
 
@@ -40,15 +42,16 @@ class Summary:
     cpu_min: float | None
     cpu_max: float | None
     failures: int
+    busy_pct: float | None
     note: str  # "n/a (reason)" when no run succeeded
 
 
 def summarize(gen: Generator, runs: list[RunResult], errors: list[str], unavailable: str | None) -> Summary:
     if unavailable is not None:
-        return Summary(gen.title, 0, None, None, None, None, 0, f"n/a ({unavailable})")
+        return Summary(gen.title, 0, None, None, None, None, 0, None, f"n/a ({unavailable})")
     if not runs:
         reason = errors[0] if errors else "not run"
-        return Summary(gen.title, 0, None, None, None, None, 0, f"n/a ({reason})")
+        return Summary(gen.title, 0, None, None, None, None, 0, None, f"n/a ({reason})")
     cpus = [r.cpu_us_per_req for r in runs]
     notes = sorted({r.note for r in runs if r.note} | set(errors))
     return Summary(
@@ -59,6 +62,7 @@ def summarize(gen: Generator, runs: list[RunResult], errors: list[str], unavaila
         cpu_min=min(cpus),
         cpu_max=max(cpus),
         failures=sum(r.failures for r in runs),
+        busy_pct=statistics.median(r.busy_pct for r in runs),
         note="; ".join(notes),
     )
 
@@ -69,20 +73,22 @@ def _num(v: float | None, fmt: str = "{:,.0f}") -> str:
 
 def table(summaries: list[Summary]) -> str:
     lines = [
-        "| generator | reps | req/s (median) | CPU µs/req (median) | CPU µs/req min–max | failures | notes |",
-        "|---|--:|--:|--:|--:|--:|---|",
+        "| generator | reps | req/s (median) | CPU µs/req (median) | CPU µs/req min–max "
+        "| core busy | failures | notes |",
+        "|---|--:|--:|--:|--:|--:|--:|---|",
     ]
     for s in summaries:
         spread = "n/a" if s.cpu_min is None else f"{s.cpu_min:,.1f}–{s.cpu_max:,.1f}"
         lines.append(
             f"| {s.title} | {s.reps} | {_num(s.rps)} | {_num(s.cpu_us, '{:,.1f}')} | {spread} "
-            f"| {s.failures} | {s.note} |"
+            f"| {_num(s.busy_pct, '{:.0f}%')} | {s.failures} | {s.note} |"
         )
     return "\n".join(lines)
 
 
 def ratio_table(by_name: dict[str, Summary]) -> str:
     lines = ["| ratio | req/s | CPU µs/req |", "|---|--:|--:|"]
+    header_len = len(lines)
     for num, den in RATIOS:
         a, b = by_name.get(num), by_name.get(den)
         if a is None or b is None:
@@ -92,6 +98,8 @@ def ratio_table(by_name: dict[str, Summary]) -> str:
             lines.append(f"| {title} | n/a | n/a |")
         else:
             lines.append(f"| {title} | {a.rps / b.rps:.2f}× | {a.cpu_us / b.cpu_us:.2f}× |")
+    if len(lines) == header_len:
+        return "(no ratio: a pair was not selected)"
     return "\n".join(lines)
 
 

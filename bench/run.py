@@ -114,6 +114,7 @@ def _run_once(gen: Generator, spec: RunSpec, rep: int, cpu: int, logs: Path) -> 
         count.requests / duration,
         res.cpu_s * 1e6 / count.requests,
         res.cpu_s,
+        100.0 * res.cpu_s / res.wall_s if res.wall_s > 0 else 0.0,
         ", ".join(notes),
     )
 
@@ -158,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
                 runs[g.name].append(r)
                 print(
                     f"rep {rep} {g.name:<22} {r.requests:>9,} req  {r.rps:>9,.0f} req/s  "
-                    f"{r.cpu_us_per_req:>8.1f} µs/req  cpu {r.cpu_s:.2f}s {r.note}",
+                    f"{r.cpu_us_per_req:>8.1f} µs/req  cpu {r.cpu_s:.2f}s ({r.busy_pct:.0f}%) {r.note}",
                     file=sys.stderr,
                 )
                 time.sleep(0.5)
