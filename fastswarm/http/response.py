@@ -1,0 +1,268 @@
+"""What a request gave back, and the ``catch_response`` block that judges it.
+
+Both HTTP clients (this urllib3 one and the httptools-based one) build the same
+``Response`` and report through the same ``report`` function, so a request is recorded
+identically whichever client made it: once, into the recorder, and then to the
+``request`` event's listeners only when there are any.
+"""
+
+from __future__ import annotations
+
+import json as _json
+from collections.abc import Mapping
+from http.cookies import CookieError, SimpleCookie
+from typing import TYPE_CHECKING, Any
+
+from fastswarm.events import error_text
+from fastswarm.exceptions import (
+    CatchResponseError,
+    FastswarmError,
+    InterruptTaskSet,
+    RescheduleTask,
+    ResponseError,
+    StopUser,
+)
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from fastswarm.env import Environment
+
+# Raised inside a catch_response block to steer the user, not to fail the request.
+_CONTROL_FLOW = (StopUser, RescheduleTask, InterruptTaskSet)
+
+
+class ConnectTimeout(TimeoutError):
+    """No connection within the connect timeout (named as in requests)."""
+
+
+class ReadTimeout(TimeoutError):
+    """The server accepted the connection but did not answer within the read timeout."""
+
+
+class TooManyRedirects(Exception):
+    """A redirect chain longer than the session allows."""
+
+
+def status_error_text(status_code: int, reason: str) -> str:
+    """The stats line for a status >= 400, without the URL so that one endpoint's errors group."""
+    return f"HTTPError {status_code}: {reason}"
+
+
+class Response:
+    """A finished request: the status, headers and body, and how long it all took.
+
+    Mirrors the parts of ``requests.Response`` that tasks files use. ``status_code`` is 0
+    and ``error`` holds the exception when no response arrived (refused, timed out...).
+    """
+
+    __slots__ = (
+        "request_method",
+        "url",
+        "name",
+        "status_code",
+        "reason",
+        "headers",
+        "content",
+        "elapsed",
+        "start_time",
+        "error",
+        "context",
+        "encoding",
+    )
+
+    def __init__(
+        self,
+        request_method: str,
+        url: str,
+        name: str,
+        status_code: int,
+        reason: str,
+        headers: Mapping[str, str],
+        content: bytes,
+        elapsed: float,
+        start_time: float,
+        error: BaseException | None = None,
+        context: dict[str, Any] | None = None,
+    ) -> None:
+        self.request_method = request_method
+        self.url = url
+        self.name = name
+        self.status_code = status_code
+        self.reason = reason
+        self.headers = headers
+        self.content = content
+        self.elapsed = elapsed
+        self.start_time = start_time
+        self.error = error
+        self.context = context
+        # None means "from the Content-Type charset, else utf-8"; tasks may set it, as in requests.
+        self.encoding: str | None = None
+
+    def __repr__(self) -> str:
+        return f"<Response [{self.status_code}]>"
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    @property
+    def ok(self) -> bool:
+        """True when a response arrived and its status is below 400."""
+        return self.error is None and 0 < self.status_code < 400
+
+    @property
+    def text(self) -> str:
+        """The body decoded with ``encoding``, the response's charset, or utf-8."""
+        return self.content.decode(self.encoding or self._charset() or "utf-8", errors="replace")
+
+    def _charset(self) -> str | None:
+        ctype = self.headers.get("content-type") if self.headers else None
+        if not ctype:
+            return None
+        for param in ctype.split(";")[1:]:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "charset":
+                return value.strip().strip("\"'") or None
+        return None
+
+    def json(self, **kwargs: Any) -> Any:
+        """The body parsed as JSON; raises ``json.JSONDecodeError`` (a ValueError) if it is not."""
+        charset = self.encoding or self._charset()
+        if charset and charset.lower().replace("-", "") not in ("utf8", "ascii"):
+            return _json.loads(self.text, **kwargs)
+        return _json.loads(self.content, **kwargs)
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        """The cookies this response set (its ``Set-Cookie`` headers), name to value."""
+        return parse_set_cookies(self.headers)
+
+    def raise_for_status(self) -> None:
+        """Raise ``error`` if the request failed to complete, ``ResponseError`` if status >= 400."""
+        if self.error is not None:
+            raise self.error
+        code = self.status_code
+        if 400 <= code < 500:
+            raise ResponseError(f"{code} Client Error: {self.reason} for url: {self.url}")
+        if 500 <= code < 600:
+            raise ResponseError(f"{code} Server Error: {self.reason} for url: {self.url}")
+
+
+def parse_set_cookies(headers: Mapping[str, str]) -> dict[str, str]:
+    """Name to value for each ``Set-Cookie`` header; an expired cookie maps to ``""``.
+
+    ``headers`` may hold several Set-Cookie lines (urllib3's ``getlist``), or one joined line.
+    """
+    getlist = getattr(headers, "getlist", None)
+    lines = getlist("set-cookie") if getlist is not None else [headers.get("set-cookie", "")]
+    found: dict[str, str] = {}
+    for line in lines:
+        if not line:
+            continue
+        jar: SimpleCookie = SimpleCookie()
+        try:
+            jar.load(line)
+        except CookieError:
+            continue
+        for name, morsel in jar.items():
+            found[name] = "" if morsel["max-age"] in ("0", "-1") else morsel.value
+    return found
+
+
+def report(
+    environment: Environment, response: Response, exc: BaseException | None, error: str | None
+) -> None:
+    """Record one request into the recorder, then tell the ``request`` listeners if any listen.
+
+    The single exit for every request of both clients, so each is counted exactly once.
+    """
+    recorder = environment.recorder
+    if recorder is not None:
+        recorder.record(
+            response.request_method, response.name, int(response.elapsed * 1e6), len(response.content), error
+        )
+    hook = environment.events.request
+    if hook:
+        hook.notify(
+            request_type=response.request_method,
+            name=response.name,
+            response_time=response.elapsed * 1000.0,
+            response_length=len(response.content),
+            exception=exc,
+            context=response.context if response.context is not None else {},
+            response=response,
+            url=response.url,
+            start_time=response.start_time,
+        )
+
+
+def default_outcome(response: Response) -> tuple[BaseException | None, str | None]:
+    """The exception and stats line a response earns when nobody judged it: failure if >= 400."""
+    if response.error is not None:
+        return response.error, error_text(response.error)
+    if response.status_code >= 400:
+        text = status_error_text(response.status_code, response.reason)
+        return ResponseError(text), text
+    return None, None
+
+
+class ResponseContextManager(Response):
+    """The response of a ``catch_response=True`` request, recorded when its with-block exits.
+
+    Inside the block ``success()`` or ``failure(msg)`` set the outcome (the last call wins);
+    otherwise a status >= 400 or a transport error is a failure. A ``ResponseError`` raised
+    in the block marks a failure and is swallowed (as Locust does); the control-flow
+    exceptions are recorded with the outcome and go on; any other exception is recorded as a
+    failure with its message, unless the outcome was set, and goes on.
+    """
+
+    __slots__ = ("_environment", "_entered", "_judged", "_failure")
+
+    def __init__(self, response: Response, environment: Environment) -> None:
+        for slot in Response.__slots__:
+            setattr(self, slot, getattr(response, slot))
+        self._environment = environment
+        self._entered = False
+        self._judged = False  # success() or failure() was called; then _failure is the verdict
+        self._failure: BaseException | None = None
+
+    def __enter__(self) -> ResponseContextManager:
+        self._entered = True
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
+        env = self._environment
+        if self._judged:
+            failure = self._failure
+            report(env, self, failure, error_text(failure) if failure is not None else None)
+        elif exc is None or isinstance(exc, _CONTROL_FLOW) or not isinstance(exc, Exception):
+            report(env, self, *default_outcome(self))
+        else:
+            report(env, self, exc, error_text(exc))
+            # Locust's idiom: `raise ResponseError(...)` in the block just fails the request.
+            return isinstance(exc, ResponseError)
+        return False
+
+    def success(self) -> None:
+        """Count this request as a success whatever its status."""
+        self._check_entered()
+        self._judged, self._failure = True, None
+
+    def failure(self, exc: str | BaseException) -> None:
+        """Count this request as a failure; ``exc`` is the message (or an exception) to record."""
+        self._check_entered()
+        self._judged = True
+        self._failure = exc if isinstance(exc, BaseException) else CatchResponseError(exc)
+
+    def _check_entered(self) -> None:
+        if not self._entered:
+            raise FastswarmError(
+                "Tried to set status on a request that has not yet been made. Make sure you use "
+                "a with-block, like this:\n\nwith self.client.request(..., catch_response=True) "
+                "as response:\n    response.success()"
+            )
