@@ -1,0 +1,205 @@
+"""TaskSets: groups of tasks a user runs until told to leave (Locust 2.x semantics).
+
+The pick / run / wait loop lives here, once. A User runs it through ``DefaultTaskSet``, which
+reads the user's own ``tasks``; a nested TaskSet runs it with its own tasks until a task
+calls ``interrupt()``. Control flow is by exception, as in Locust:
+
+- ``RescheduleTask`` abandons the task and picks the next one at once (no wait);
+- ``InterruptTaskSet(reschedule)`` leaves the TaskSet (the parent goes on at once when
+  ``reschedule`` is true, else after its wait);
+- ``StopUser`` and ``GreenletExit`` unwind every level, each TaskSet's on_stop running on
+  the way out;
+- anything else is recorded as a user error and the loop carries on after its wait.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from itertools import cycle
+from typing import TYPE_CHECKING, Any
+
+import gevent
+
+from fastswarm.exceptions import InterruptTaskSet, RescheduleTask, StopUser, TasksFileError
+from fastswarm.tasks import apply_deprecated_spellings, collect_tasks
+from fastswarm.wait_time import mark_task_start
+
+if TYPE_CHECKING:
+    from fastswarm.user import Measurement, User
+
+
+class TaskSet:
+    """A set of tasks with its own on_start/on_stop and, optionally, its own wait_time."""
+
+    tasks: Any = []
+    """Its tasks: ``@task`` methods, plus a ``tasks`` list or ``{task: weight}`` dict; a flat
+    list (a task of weight w appears w times) once the class is created."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.tasks = collect_tasks(cls, apply_deprecated_spellings(cls))
+
+    def __init__(self, parent: User | TaskSet) -> None:
+        self.parent = parent
+        self.user: User = parent.user if isinstance(parent, TaskSet) else parent
+        self._task_queue: deque[Callable[..., Any]] = deque()
+        self._on_stop_due = False
+
+    # -- what a tasks file overrides or calls --
+
+    def on_start(self) -> None:
+        """Called when the user enters this TaskSet, before its first task."""
+
+    def on_stop(self) -> None:
+        """Called once when the user leaves this TaskSet, however it leaves."""
+
+    def wait_time(self) -> float:
+        """The user's wait time, unless this TaskSet sets its own ``wait_time``."""
+        return float(self.user.wait_time())
+
+    @property
+    def client(self) -> Any:
+        """The user's client (``self.user.client``)."""
+        return self.user.client
+
+    def interrupt(self, reschedule: bool = True) -> None:
+        """Leave this TaskSet; the parent picks its next task at once if ``reschedule``, else waits."""
+        raise InterruptTaskSet(reschedule)
+
+    def schedule_task(self, task: Callable[..., Any], first: bool = False) -> None:
+        """Run ``task`` next (``first``) or after those already scheduled, before random picks resume."""
+        if first:
+            self._task_queue.appendleft(task)
+        else:
+            self._task_queue.append(task)
+
+    def get_next_task(self) -> Any:
+        """Pick the next task: weighted random, as the flat task list encodes the weights."""
+        return random.choice(self.tasks)
+
+    def execute_task(self, task: Any) -> None:
+        """Run one task: a nested TaskSet class, a method bound to this object, or a function of it."""
+        if isinstance(task, type) and issubclass(task, TaskSet):
+            task(self).run()
+        elif getattr(task, "__self__", None) is self:
+            task()
+        else:
+            task(self)
+
+    def wait(self) -> None:
+        """Sleep this TaskSet's wait time; a graceful stop may end the user during the sleep."""
+        self.user._sleep_between_tasks(self.wait_time())
+
+    def spawn(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> gevent.Greenlet:
+        """Start a background greenlet owned by the user; it is killed when the user stops."""
+        return self.user.spawn(fn, *args, **kwargs)
+
+    def measure(self, name: str, request_type: str = "CUSTOM") -> AbstractContextManager[Measurement]:
+        """Time a block as one request (see ``User.measure``)."""
+        return self.user.measure(name, request_type)
+
+    # -- the loop --
+
+    def run(self) -> None:
+        """Run on_start, then tasks until interrupted or the user stops; on_stop runs on the way out."""
+        try:
+            self._on_stop_due = True
+            self.on_start()
+            if not self.tasks and not self._task_queue:
+                raise TasksFileError(
+                    f"{self._owner_name()} has no tasks: add @task methods or 'tasks = [...]'"
+                )
+            mark_task_start(self._pacing_owner())
+            self._loop()
+        except InterruptTaskSet as e:
+            self._leave()
+            if e.reschedule:
+                raise RescheduleTask() from e
+        except BaseException:
+            self._leave()
+            raise
+
+    def _owner_name(self) -> str:
+        return type(self).__name__
+
+    def _pacing_owner(self) -> Any:
+        """Whose pacing clock this loop anchors: its own, as its wait_time is bound to it."""
+        return self
+
+    def _loop(self) -> None:
+        user = self.user
+        while True:
+            user._check_stop()
+            try:
+                task = self._task_queue.popleft() if self._task_queue else self.get_next_task()
+                self.execute_task(task)
+            except RescheduleTask:
+                continue
+            except InterruptTaskSet as e:
+                if not self._absorbs_interrupt():
+                    raise
+                if e.reschedule:
+                    continue
+            except StopUser:
+                raise
+            except Exception as e:
+                user._report_error(e)
+            self.wait()
+
+    def _absorbs_interrupt(self) -> bool:
+        """Whether an InterruptTaskSet from a task ends only that task (at the user's level)."""
+        return False
+
+    def _leave(self) -> None:
+        if not self._on_stop_due:
+            return
+        self._on_stop_due = False
+        try:
+            self.on_stop()
+        except StopUser:
+            raise
+        except (InterruptTaskSet, RescheduleTask):
+            pass
+        except Exception as e:
+            self.user._report_error(e)
+
+
+class SequentialTaskSet(TaskSet):
+    """A TaskSet that runs its tasks in declaration order, over and over (weights repeat a task)."""
+
+    def __init__(self, parent: User | TaskSet) -> None:
+        super().__init__(parent)
+        self._task_cycle: Iterator[Any] = cycle(self.tasks)
+
+    def get_next_task(self) -> Any:
+        """The next task in declaration order, wrapping around at the end."""
+        return next(self._task_cycle)
+
+
+class DefaultTaskSet(TaskSet):
+    """The loop of a User's own tasks: functions get the user, nested TaskSets get it as parent."""
+
+    def __init__(self, user: User) -> None:
+        super().__init__(user)
+        self.tasks = user.tasks
+
+    def execute_task(self, task: Any) -> None:
+        user = self.user
+        if isinstance(task, type) and issubclass(task, TaskSet):
+            task(user).run()
+        elif getattr(task, "__self__", None) is user:
+            task()
+        else:
+            task(user)
+
+    def _owner_name(self) -> str:
+        return type(self.user).__name__
+
+    def _pacing_owner(self) -> Any:
+        return self.user
+
+    def _absorbs_interrupt(self) -> bool:
+        return True

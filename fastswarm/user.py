@@ -1,0 +1,275 @@
+"""User: one simulated user, a greenlet that runs on_start, then tasks and waits, then on_stop.
+
+The runtime builds ``cls(environment)``, sets ``user_id``, calls ``start(group)`` and later
+``stop()``. Everything a task raises, other than the control-flow exceptions, is recorded
+(``recorder.record_user_error`` and ``events.user_error``) and the user carries on: a bug
+in a tasks file costs a statistic, never the process.
+
+Stopping follows Locust: a user asleep between tasks is killed at once; one in the middle
+of a task is flagged and leaves when the task ends (``force`` kills it at once anyway).
+Either way on_stop runs, once, inside the user's greenlet, and the greenlets the user
+started with ``self.spawn`` die with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+import gevent
+from gevent import GreenletExit
+from gevent.pool import Group
+
+from fastswarm.exceptions import (
+    CatchResponseError,
+    InterruptTaskSet,
+    RescheduleTask,
+    StopUser,
+    TasksFileError,
+)
+from fastswarm.tasks import apply_deprecated_spellings, collect_tasks
+from fastswarm.tasks import filter_tasks_by_tags as filter_tasks_by_tags
+from fastswarm.tasks import tag as tag
+from fastswarm.tasks import task as task
+from fastswarm.taskset import DefaultTaskSet, TaskSet
+from fastswarm.wait_time import constant
+
+if TYPE_CHECKING:
+    from fastswarm.env import Environment
+
+logger = logging.getLogger(__name__)
+
+_CONTROL_FLOW = (StopUser, RescheduleTask, InterruptTaskSet)
+
+
+class UserState(Enum):
+    """Where a user is in its life; ``stop()`` acts on it."""
+
+    IDLE = "idle"  # built or spawned, run() not begun
+    RUNNING = "running"  # in on_start or a task
+    WAITING = "waiting"  # asleep between tasks: safe to kill
+    STOPPING = "stopping"  # asked to stop after its task, or running on_stop
+    STOPPED = "stopped"
+
+
+class Measurement:
+    """What ``with user.measure(name) as m`` yields: ``m.failure(msg)`` marks the block failed."""
+
+    __slots__ = ("name", "request_type", "error")
+
+    def __init__(self, name: str, request_type: str) -> None:
+        self.name = name
+        self.request_type = request_type
+        self.error: BaseException | None = None
+
+    def failure(self, message: str) -> None:
+        """Record this block as failed with ``message`` (it is not raised)."""
+        self.error = CatchResponseError(message)
+
+    def success(self) -> None:
+        """Undo an earlier ``failure``."""
+        self.error = None
+
+
+def _check_task_classes(owner: type) -> None:
+    """Classes in a task list must be TaskSets (a User there is a common slip)."""
+    for t in owner.tasks:  # type: ignore[attr-defined]
+        if isinstance(t, type) and not issubclass(t, TaskSet):
+            raise TasksFileError(f"{owner.__name__}.tasks: {t.__name__} is a class but not a TaskSet")
+
+
+def _run_user(user: User) -> None:
+    """The user greenlet's function; the user is ``greenlet.args[0]``, as Locust's runners expect."""
+    user.run()
+
+
+class User:
+    """A simulated user. Subclass it, give it tasks and a wait_time; the runtime does the rest."""
+
+    host: str | None = None
+    """Base URL for clients that need one; ``--host`` overrides it."""
+    weight: int = 1
+    """Relative share of users of this class."""
+    fixed_count: int = 0
+    """If > 0, exactly this many users of this class, taken before weights apply."""
+    abstract: bool = True
+    """True only where a class sets it: abstract classes are never run."""
+    tasks: Any = []
+    """Its tasks: ``@task`` methods, plus a ``tasks`` list or ``{task: weight}`` dict; a flat
+    list (a task of weight w appears w times) once the class is created."""
+    wait_time = constant(0)
+    """Seconds to sleep after each task: ``between``, ``constant``, ``constant_pacing``..."""
+    client: Any
+    """Set by client-bearing subclasses (HttpUser); plain Users have none."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "abstract" not in cls.__dict__:
+            cls.abstract = False
+        cls.tasks = collect_tasks(cls, apply_deprecated_spellings(cls))
+        _check_task_classes(cls)
+        for attr in ("weight", "fixed_count"):
+            value = getattr(cls, attr)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise TasksFileError(f"{cls.__name__}.{attr} must be a whole number >= 0, got {value!r}")
+
+    def __init__(self, environment: Environment) -> None:
+        self.environment = environment
+        self.user_id = 0
+        self._state = UserState.IDLE
+        self._greenlet: gevent.Greenlet | None = None
+        self._group: Group | None = None
+        self._spawned: Group | None = None
+        self._taskset_instance: TaskSet | None = None
+        self._on_stop_due = False
+
+    # -- what a tasks file overrides or calls --
+
+    def on_start(self) -> None:
+        """Called once when the user starts, before its first task."""
+
+    def on_stop(self) -> None:
+        """Called once when the user stops, however it stops (if it had started)."""
+
+    def context(self) -> dict[str, Any]:
+        """Extra ``context`` passed with this user's request events; override to add keys."""
+        return {}
+
+    def wait(self) -> None:
+        """Sleep one wait_time now; a graceful stop may end the user during this sleep."""
+        self._sleep_between_tasks(self.wait_time())
+
+    def spawn(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> gevent.Greenlet:
+        """Start a background greenlet that is killed when this user stops."""
+        if self._spawned is None:
+            self._spawned = Group()
+        glet = self._spawned.spawn(fn, *args, **kwargs)
+        if self._state is UserState.STOPPED:
+            glet.kill(block=False)
+        return glet
+
+    @contextmanager
+    def measure(self, name: str, request_type: str = "CUSTOM") -> Iterator[Measurement]:
+        """Time the block and record it as one request of ``request_type`` / ``name``.
+
+        ``m.failure(msg)`` inside the block records a failure; an exception escaping the block
+        is recorded as a failure and re-raised. Control flow (StopUser, RescheduleTask,
+        InterruptTaskSet, GreenletExit) records nothing: the operation was abandoned.
+        """
+        measurement = Measurement(name, request_type)
+        start = time.perf_counter()
+        try:
+            yield measurement
+        except _CONTROL_FLOW:
+            raise
+        except Exception as e:
+            self._fire_measured(measurement, start, e)
+            raise
+        self._fire_measured(measurement, start, measurement.error)
+
+    def _fire_measured(self, m: Measurement, start: float, error: BaseException | None) -> None:
+        self.environment.events.request.fire(
+            request_type=m.request_type,
+            name=m.name,
+            response_time=(time.perf_counter() - start) * 1000.0,
+            response_length=0,
+            exception=error,
+            context=self.context(),
+        )
+
+    # -- what the runtime calls --
+
+    @property
+    def greenlet(self) -> gevent.Greenlet | None:
+        """The greenlet running this user, once started."""
+        return self._greenlet
+
+    @property
+    def state(self) -> UserState:
+        """Where the user is in its life."""
+        return self._state
+
+    def start(self, group: Group) -> gevent.Greenlet:
+        """Spawn the user's greenlet in ``group`` (its ``args[0]`` is the user) and return it."""
+        self._group = group
+        self._greenlet = group.spawn(_run_user, self)
+        return self._greenlet
+
+    def stop(self, force: bool = False) -> bool:
+        """Stop the user: True if it was killed now, False if it will stop after its current task.
+
+        Killing does not block: join the greenlet (or its group) to wait for on_stop.
+        A user stopping itself from inside its own greenlet ends at once.
+        """
+        glet = self._greenlet
+        if glet is None or glet.dead:
+            if self._state is UserState.IDLE:
+                self._state = UserState.STOPPED
+            return True
+        if glet is gevent.getcurrent():
+            raise GreenletExit()
+        if force or self._state in (UserState.IDLE, UserState.WAITING):
+            glet.kill(block=False)
+            return True
+        if self._state is UserState.RUNNING:
+            self._state = UserState.STOPPING
+        return False
+
+    def run(self) -> None:
+        """The user's life: on_start, the task loop, on_stop; never raises a task's error."""
+        if self._state in (UserState.STOPPING, UserState.STOPPED):
+            return  # stopped before it began
+        self._state = UserState.RUNNING
+        self._on_stop_due = True
+        taskset = self._taskset_instance = DefaultTaskSet(self)
+        try:
+            self.on_start()
+            taskset.run()
+        except (StopUser, GreenletExit):
+            pass
+        except Exception as e:
+            self._report_error(e)
+        finally:
+            self._finish()
+
+    # -- used by the task loop --
+
+    def _check_stop(self) -> None:
+        if self._state is UserState.STOPPING:
+            raise StopUser()
+
+    def _sleep_between_tasks(self, seconds: float) -> None:
+        self._check_stop()
+        self._state = UserState.WAITING
+        gevent.sleep(seconds)
+        self._state = UserState.RUNNING
+
+    def _report_error(self, exc: BaseException) -> None:
+        env = self.environment
+        recorder = env.recorder
+        if recorder is not None:
+            recorder.record_user_error(exc)
+        hook = env.events.user_error
+        if hook:
+            hook.fire(user_instance=self, exception=exc, tb=exc.__traceback__)
+        logger.debug("user %s: task error", self.user_id, exc_info=exc)
+
+    def _finish(self) -> None:
+        self._state = UserState.STOPPING
+        try:
+            if self._on_stop_due:
+                self._on_stop_due = False
+                try:
+                    self.on_stop()
+                except _CONTROL_FLOW:
+                    pass
+                except Exception as e:
+                    self._report_error(e)
+        finally:
+            self._state = UserState.STOPPED
+            if self._spawned is not None:
+                self._spawned.kill(block=True, timeout=1.0)
