@@ -16,8 +16,8 @@ _PUBLIC: dict[str, str] = {
     "Environment": "fastswarm.env",
     "is_master": "fastswarm.env",
     "is_worker": "fastswarm.env",
-    "EventHook": "fastswarm.events",
-    "events": "fastswarm.events",
+    "EventHook": "fastswarm.event",
+    "events": "fastswarm.event",
     "InterruptTaskSet": "fastswarm.exceptions",
     "RescheduleTask": "fastswarm.exceptions",
     "StopUser": "fastswarm.exceptions",
@@ -53,17 +53,17 @@ if TYPE_CHECKING:
     from fastswarm.env import Environment as Environment
     from fastswarm.env import is_master as is_master
     from fastswarm.env import is_worker as is_worker
-    from fastswarm.events import EventHook as EventHook
-    from fastswarm.events import events as events
+    from fastswarm.event import EventHook as EventHook
+    from fastswarm.event import events as events
     from fastswarm.exceptions import InterruptTaskSet as InterruptTaskSet
     from fastswarm.exceptions import RescheduleTask as RescheduleTask
     from fastswarm.exceptions import StopUser as StopUser
     from fastswarm.http.users import HttpUser as HttpUser
+    from fastswarm.tasks import tag as tag
+    from fastswarm.tasks import task as task
     from fastswarm.taskset import SequentialTaskSet as SequentialTaskSet
     from fastswarm.taskset import TaskSet as TaskSet
     from fastswarm.user import User as User
-    from fastswarm.tasks import tag as tag
-    from fastswarm.tasks import task as task
     from fastswarm.wait_time import between as between
     from fastswarm.wait_time import constant as constant
     from fastswarm.wait_time import constant_pacing as constant_pacing

@@ -30,37 +30,84 @@ def _patch_gevent() -> None:
     "FASTSWARM_<OPTION> variables (command line > environment > file). Subcommand: fastswarm target.",
 )
 @click.argument("user_classes", nargs=-1)
-@click.option("-f", "--locustfile", default=None, metavar="FILE",
-              help="Tasks file to run (default: tasks.py, then locustfile.py).")
-@click.option("-H", "--host", default=None, help="Base URL of the system under test, e.g. http://127.0.0.1:8080.")
-@click.option("-u", "--users", type=int, default=1, show_default=True, help="Peak number of concurrent users.")
-@click.option("-r", "--spawn-rate", type=float, default=1.0, show_default=True, help="Users started per second.")
+@click.option(
+    "-f",
+    "--locustfile",
+    default=None,
+    metavar="FILE",
+    help="Tasks file to run (default: tasks.py, then locustfile.py).",
+)
+@click.option(
+    "-H", "--host", default=None, help="Base URL of the system under test, e.g. http://127.0.0.1:8080."
+)
+@click.option(
+    "-u", "--users", type=int, default=1, show_default=True, help="Peak number of concurrent users."
+)
+@click.option(
+    "-r", "--spawn-rate", type=float, default=1.0, show_default=True, help="Users started per second."
+)
 @click.option("-t", "--run-time", default=None, help="Stop after this long (30s, 5m, 1h30m).")
 @click.option("--headless", is_flag=True, help="Start at once, without waiting for the web UI.")
-@click.option("--processes", default="1", show_default=True, help="Worker processes: a number or 'auto' (one per core).")
-@click.option("--stop-timeout", default="0", show_default=True,
-              help="Seconds users may take to finish their current task when stopping.")
-@click.option("--report-interval", default="1", show_default=True, help="Seconds between workers' stats reports.")
+@click.option(
+    "--processes", default="1", show_default=True, help="Worker processes: a number or 'auto' (one per core)."
+)
+@click.option(
+    "--stop-timeout",
+    default="0",
+    show_default=True,
+    help="Seconds users may take to finish their current task when stopping.",
+)
+@click.option(
+    "--report-interval", default="1", show_default=True, help="Seconds between workers' stats reports."
+)
 @click.option("--json", "json_path", default=None, metavar="FILE", help="Write the final report as JSON.")
-@click.option("--csv", "csv_prefix", default=None, metavar="PREFIX",
-              help="Write PREFIX_stats.csv, PREFIX_stats_history.csv, PREFIX_failures.csv.")
-@click.option("--exit-code-on-error", type=int, default=1, show_default=True,
-              help="Exit code when any request failed.")
-@click.option("-L", "--loglevel", default="INFO", show_default=True,
-              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], case_sensitive=False))
+@click.option(
+    "--csv",
+    "csv_prefix",
+    default=None,
+    metavar="PREFIX",
+    help="Write PREFIX_stats.csv, PREFIX_stats_history.csv, PREFIX_failures.csv.",
+)
+@click.option(
+    "--exit-code-on-error", type=int, default=1, show_default=True, help="Exit code when any request failed."
+)
+@click.option(
+    "-L",
+    "--loglevel",
+    default="INFO",
+    show_default=True,
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], case_sensitive=False),
+)
 @click.option("-T", "--tags", multiple=True, help="Run only tasks with these tags (repeatable).")
 @click.option("-E", "--exclude-tags", multiple=True, help="Skip tasks with these tags (repeatable).")
-@click.option("-l", "--list", "list_users", is_flag=True, help="List the User classes and their tasks, then exit.")
+@click.option(
+    "-l", "--list", "list_users", is_flag=True, help="List the User classes and their tasks, then exit."
+)
 @click.option("--master", is_flag=True, help="Run only the master; workers on other hosts connect to it.")
 @click.option("--worker", is_flag=True, help="Run only workers, connecting to --master-host.")
-@click.option("--master-host", default="127.0.0.1", show_default=True, help="Where a --worker finds its master.")
+@click.option(
+    "--master-host", default="127.0.0.1", show_default=True, help="Where a --worker finds its master."
+)
 @click.option("--master-port", type=int, default=5557, show_default=True, help="The master's protocol port.")
 @click.option("--master-bind-host", default="*", show_default=True, help="Interface a --master binds.")
-@click.option("--expect-workers", type=int, default=1, show_default=True,
-              help="With --master: worker processes to wait for before starting.")
-@click.option("--expect-workers-max-wait", "expect_workers_timeout", type=float, default=30.0, show_default=True,
-              help="Seconds to wait for the workers to connect.")
-@click.option("--config", "config_file", default=None, metavar="FILE", help="Read settings from this TOML file.")
+@click.option(
+    "--expect-workers",
+    type=int,
+    default=1,
+    show_default=True,
+    help="With --master: worker processes to wait for before starting.",
+)
+@click.option(
+    "--expect-workers-max-wait",
+    "expect_workers_timeout",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait for the workers to connect.",
+)
+@click.option(
+    "--config", "config_file", default=None, metavar="FILE", help="Read settings from this TOML file."
+)
 @click.version_option(__version__, "-V", "--version", prog_name="fastswarm")
 def command(**params: Any) -> Config:
     """Run a load test described by a Locust-style tasks file."""
@@ -69,6 +116,7 @@ def command(**params: Any) -> Config:
 
 def build_config(ctx: click.Context, params: dict[str, Any]) -> Config:
     """Convert click's values into a Config, naming each bad setting and where it came from."""
+
     def sourced(name: str, convert: Any, value: Any) -> Any:
         try:
             return convert(value, f"--{name.replace('_', '-')}")
@@ -195,14 +243,18 @@ def run_cli(args: list[str]) -> int:
 
 def execute(config: Config) -> int:
     """Patch gevent, import the tasks file, and run."""
-    logging.basicConfig(level=config.loglevel, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
+    logging.basicConfig(
+        level=config.loglevel, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
     _patch_gevent()  # already done by main(); here for callers that skip it
-    from fastswarm import loader, run as run_module
+    from fastswarm import loader
+    from fastswarm import run as run_module
     from fastswarm.listing import describe_users
 
     try:
         tasks = loader.load(config.locustfile or None, config.user_class_names)
+        if config.tags or config.exclude_tags:
+            tasks = loader.select_tags(tasks, config.tags, config.exclude_tags)
         if config.list_users:
             print(describe_users(tasks.user_classes))
             return 0

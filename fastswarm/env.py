@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import gevent
 from gevent.pool import Group
 
-from fastswarm.events import Events, events as global_events
+from fastswarm.event import Events
+from fastswarm.event import events as global_events
 
 if TYPE_CHECKING:
     from fastswarm.stats.recorder import Recorder

@@ -10,12 +10,13 @@ import importlib.util
 import inspect
 import sys
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from fastswarm.exceptions import TasksFileError
+from fastswarm.tasks import filter_tasks_by_tags
 from fastswarm.user import User
 
 DEFAULT_FILES = ("tasks.py", "locustfile.py")
@@ -115,9 +116,21 @@ def _find_shape(module: ModuleType) -> type | None:
     shapes = [
         obj
         for obj in vars(module).values()
-        if inspect.isclass(obj) and issubclass(obj, LoadTestShape) and obj is not LoadTestShape
+        if inspect.isclass(obj)
+        and issubclass(obj, LoadTestShape)
+        and obj is not LoadTestShape
         and not obj.__dict__.get("abstract", False)
     ]
     if len(shapes) > 1:
-        raise TasksFileError(f"{module.__name__}: more than one LoadTestShape ({', '.join(s.__name__ for s in shapes)})")
+        raise TasksFileError(
+            f"{module.__name__}: more than one LoadTestShape ({', '.join(s.__name__ for s in shapes)})"
+        )
     return shapes[0] if shapes else None
+
+
+def select_tags(tasks: TasksFile, tags: tuple[str, ...], exclude_tags: tuple[str, ...]) -> TasksFile:
+    """Keep the tasks that -T selects and -E does not; users left with no task are dropped."""
+    kept = filter_tasks_by_tags(list(tasks.user_classes), set(tags) or None, set(exclude_tags) or None)
+    if not kept:
+        raise TasksFileError(f"{tasks.path.name}: no task left after filtering by tags")
+    return replace(tasks, user_classes=tuple(kept))

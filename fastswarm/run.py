@@ -45,7 +45,9 @@ def _run_remote_workers(config: Config, tasks: TasksFile) -> int:
     if config.processes == 1:
         return run_worker(config, list(tasks.user_classes), address)
     supervisor = Supervisor()
-    supervisor.fork_workers(config.processes, lambda _: run_worker(config, list(tasks.user_classes), address, True))
+    supervisor.fork_workers(
+        config.processes, lambda _: run_worker(config, list(tasks.user_classes), address, True)
+    )
     supervisor.wait_all(timeout=float("inf"))
     codes = [os.WEXITSTATUS(c.exit_status or 0) for c in supervisor.children]
     return max(codes, default=0)
@@ -99,7 +101,9 @@ class MasterSession:
         aggregator = Aggregator()
         channel = MasterChannel(address)
         channel.start()
-        runner = self.runner = MasterRunner(env, channel, aggregator, dataclasses.replace(config, expect_workers=expected))
+        runner = self.runner = MasterRunner(
+            env, channel, aggregator, dataclasses.replace(config, expect_workers=expected)
+        )
         env.runner = runner
         runner.on_worker_lost = self._worker_lost
         self.supervisor.watch(self._child_exited)
@@ -202,5 +206,3 @@ class MasterSession:
         self.lost.append(line)
         if remaining == 0:
             self.done.set()
-
-

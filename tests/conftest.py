@@ -42,7 +42,7 @@ def start_target(*extra: str) -> Target:
     if "http://" not in line:
         process.kill()
         raise RuntimeError(f"target did not start: {line!r}")
-    return Target(line[line.index("http://"):], process)
+    return Target(line[line.index("http://") :], process)
 
 
 @pytest.fixture(scope="session")
@@ -53,8 +53,9 @@ def target() -> Iterator[Target]:
     server.process.wait(timeout=5)
 
 
-def run_fastswarm(*args: str, cwd: Path | None = None, timeout: float = 90, env: dict[str, str] | None = None
-                  ) -> subprocess.CompletedProcess[str]:
+def run_fastswarm(
+    *args: str, cwd: Path | None = None, timeout: float = 90, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the real command line in a subprocess, bounded in time."""
     full_env = {**os.environ, **(env or {})}
     full_env.setdefault("PYTHONPATH", str(ROOT))

@@ -58,7 +58,9 @@ def test_no_user_class(tmp_path: Path) -> None:
     ],
 )
 def test_bad_option_values(tmp_path: Path, args: list[str], needle: str) -> None:
-    (tmp_path / "tasks.py").write_text("from fastswarm import User, task\nclass A(User):\n    @task\n    def t(self): pass\n")
+    (tmp_path / "tasks.py").write_text(
+        "from fastswarm import User, task\nclass A(User):\n    @task\n    def t(self): pass\n"
+    )
     line = _one_line_error(run_fastswarm("--headless", *args, cwd=tmp_path), 2)
     assert needle in line
 

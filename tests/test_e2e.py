@@ -30,8 +30,22 @@ def test_report_count_equals_requests_served(tmp_path: Path, target: Target, pro
     (tmp_path / "tasks.py").write_text(TASKS)
     target.reset()
     result = run_fastswarm(
-        "-H", target.url, "--headless", "-u", "6", "-r", "50", "-t", "3s",
-        "--processes", str(processes), "--stop-timeout", "5", "--json", "report.json", cwd=tmp_path,
+        "-H",
+        target.url,
+        "--headless",
+        "-u",
+        "6",
+        "-r",
+        "50",
+        "-t",
+        "3s",
+        "--processes",
+        str(processes),
+        "--stop-timeout",
+        "5",
+        "--json",
+        "report.json",
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "report.json").read_text())

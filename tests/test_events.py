@@ -17,7 +17,7 @@ import pytest
 
 from fastswarm import wait_time as wt
 from fastswarm.env import Environment
-from fastswarm.events import EventHook, Events, RequestHook, error_text, events
+from fastswarm.event import EventHook, Events, RequestHook, error_text, events
 from fastswarm.exceptions import CatchResponseError, ResponseError, TasksFileError
 from fastswarm.user import User
 from fastswarm.wait_time import between, constant, constant_pacing, constant_throughput
@@ -88,7 +88,7 @@ def test_failing_listener_is_logged_and_others_still_run(caplog: pytest.LogCaptu
 
     hook += broken
     hook += lambda **kw: ran.append("second")
-    with caplog.at_level(logging.ERROR, logger="fastswarm.events"):
+    with caplog.at_level(logging.ERROR, logger="fastswarm.event"):
         hook.fire(value=1)
     assert ran == ["second"]
     assert "listener bug" in caplog.text
@@ -266,11 +266,9 @@ def test_user_defaults_and_abstract() -> None:
             weight = -1
 
 
-def test_the_module_serves_the_process_hooks_too() -> None:
-    """``from fastswarm import events`` may yield the module once it is imported; it must still work."""
-    import fastswarm.events as module
+def test_package_attribute_is_the_instance() -> None:
+    """The module is ``fastswarm.event`` (Locust's name), so the package's ``events`` is the instance."""
+    import fastswarm
 
-    assert module.test_start is events.test_start  # type: ignore[attr-defined]
-    assert module.request is events.request  # type: ignore[attr-defined]
-    with pytest.raises(AttributeError):
-        module.no_such_event  # type: ignore[attr-defined]  # noqa: B018
+    assert isinstance(fastswarm.events, Events)
+    assert fastswarm.events is events

@@ -12,7 +12,7 @@ import pytest
 from gevent.pool import Group
 
 from fastswarm.env import Environment
-from fastswarm.events import Events
+from fastswarm.event import Events
 from fastswarm.exceptions import RescheduleTask, StopUser, TasksFileError
 from fastswarm.tasks import filter_tasks_by_tags, tag, task
 from fastswarm.taskset import SequentialTaskSet, TaskSet

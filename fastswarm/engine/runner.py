@@ -54,7 +54,9 @@ class UserRunner:
         self._cancel_ramp()
         self._ramp = gevent.spawn(self._ramp_to, dict(targets), spawn_rate, on_complete)
 
-    def _ramp_to(self, targets: dict[str, int], rate: float, on_complete: Callable[[int], None] | None) -> None:
+    def _ramp_to(
+        self, targets: dict[str, int], rate: float, on_complete: Callable[[int], None] | None
+    ) -> None:
         for name, users in self.users.items():
             excess = len(users) - targets.get(name, 0)
             for _ in range(max(0, excess)):

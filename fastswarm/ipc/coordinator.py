@@ -264,7 +264,9 @@ class MasterRunner:
 
     def _welcome(self, identity: bytes, hello: Hello) -> None:
         if hello.version != PROTOCOL_VERSION:
-            self.channel.send(identity, Rejected(f"protocol {hello.version}, master speaks {PROTOCOL_VERSION}"))
+            self.channel.send(
+                identity, Rejected(f"protocol {hello.version}, master speaks {PROTOCOL_VERSION}")
+            )
             return
         if identity in self.workers and self.workers[identity].alive:
             return

@@ -37,7 +37,9 @@ def decode(frames: list[bytes]) -> Message:
     head, payload = frames
     if not head or head[0] != PROTOCOL_VERSION:
         version = head[0] if head else "none"
-        raise ProtocolError(f"protocol version {version} is not {PROTOCOL_VERSION} (mixed fastswarm releases?)")
+        raise ProtocolError(
+            f"protocol version {version} is not {PROTOCOL_VERSION} (mixed fastswarm releases?)"
+        )
     tag = bytes(head[1:])
     cls = _BY_TAG.get(tag)
     if cls is None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from fastswarm.exceptions import ResponseError
@@ -232,18 +232,3 @@ class Events:
 
 
 events = Events()
-
-_HOOK_NAMES = frozenset(f.name for f in fields(Events))
-
-
-def __getattr__(name: str) -> EventHook:
-    """Serve ``events.<hook>`` from this module too.
-
-    Once ``fastswarm.events`` is imported, the package attribute ``fastswarm.events`` is this
-    module, so ``from fastswarm import events`` in a tasks file may get the module rather than
-    the instance; either way ``events.test_start`` must be the process's hook.
-    """
-    if name in _HOOK_NAMES:
-        hook: EventHook = getattr(events, name)
-        return hook
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
