@@ -382,7 +382,7 @@ def test_http_user_host_resolution(env: Environment) -> None:
 
 
 def test_with_the_real_request_hook(target: Any, rec: FakeRecorder) -> None:
-    from fastswarm.events import Events
+    from fastswarm.event import Events
 
     events = Events()
     env = Environment(recorder=rec, events=events)  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING, Any
 
-from fastswarm.events import error_text
+from fastswarm.event import error_text
 from fastswarm.exceptions import (
     CatchResponseError,
     FastswarmError,
