@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from fastswarm import __version__
-from fastswarm.config import Config, find_config_file, parse_duration, parse_processes
+from fastswarm.config import Config, find_config_file, parse_duration, parse_processes, parse_rate
 from fastswarm.exceptions import ConfigError, FastswarmError
 
 ENV_PREFIX = "FASTSWARM"
@@ -106,6 +106,60 @@ def _patch_gevent() -> None:
     help="Seconds to wait for the workers to connect.",
 )
 @click.option(
+    "--web-host", default="127.0.0.1", show_default=True, help="Interface of the status endpoint and web UI."
+)
+@click.option(
+    "-P", "--web-port", type=int, default=8089, show_default=True, help="Port of the status endpoint."
+)
+@click.option("--no-web", is_flag=True, help="Serve no status endpoint.")
+@click.option("--autostart", is_flag=True, help="Start the test at once, and keep the web UI up.")
+@click.option(
+    "--autoquit",
+    type=float,
+    default=None,
+    metavar="SECONDS",
+    help="With --autostart: quit this many seconds after the test ends.",
+)
+@click.option(
+    "--web-auth-token",
+    default=None,
+    metavar="TOKEN",
+    help="Require 'Authorization: Bearer TOKEN' on every route but /healthz.",
+)
+@click.option("--html", "html_path", default=None, metavar="FILE", help="Write a self-contained HTML report.")
+@click.option(
+    "--hdr-log", "hdr_log_path", default=None, metavar="FILE", help="Write an HdrHistogram interval log."
+)
+@click.option(
+    "--rate",
+    default=None,
+    metavar="R[:R2]",
+    help="Open model: task iterations per second across all workers; R:R2 ramps with --ramp.",
+)
+@click.option(
+    "--arrival",
+    type=click.Choice(["uniform", "poisson"]),
+    default="uniform",
+    show_default=True,
+    help="Open model: how arrivals are spaced.",
+)
+@click.option("--ramp", default=None, help="Open model: time to go from R to R2 (e.g. 60s).")
+@click.option(
+    "--max-users",
+    type=int,
+    default=1000,
+    show_default=True,
+    help="Open model: the most users the pool may hold (across all workers).",
+)
+@click.option(
+    "--check",
+    "checks",
+    multiple=True,
+    metavar="EXPR",
+    help="Pass/fail threshold, e.g. 'p99<250ms', 'fail_ratio<0.01' (repeatable).",
+)
+@click.option("--check-abort", is_flag=True, help="Stop the run as soon as a --check fails.")
+@click.option(
     "--config", "config_file", default=None, metavar="FILE", help="Read settings from this TOML file."
 )
 @click.version_option(__version__, "-V", "--version", prog_name="fastswarm")
@@ -150,6 +204,20 @@ def build_config(ctx: click.Context, params: dict[str, Any]) -> Config:
             master_bind_host=params["master_bind_host"],
             expect_workers=params["expect_workers"],
             expect_workers_timeout=params["expect_workers_timeout"],
+            web_host=params["web_host"],
+            web_port=params["web_port"],
+            no_web=params["no_web"],
+            autostart=params["autostart"],
+            autoquit=params["autoquit"],
+            web_auth_token=params["web_auth_token"],
+            html_path=params["html_path"],
+            hdr_log_path=params["hdr_log_path"],
+            rate=sourced("rate", parse_rate, params["rate"]) if params["rate"] is not None else None,
+            arrival=params["arrival"],
+            ramp=sourced("ramp", parse_duration, params["ramp"]) if params["ramp"] is not None else None,
+            max_users=params["max_users"],
+            checks=tuple(params["checks"]),
+            check_abort=params["check_abort"],
         )
     except ConfigError as exc:
         message = str(exc)

@@ -45,6 +45,18 @@ def parse_duration(text: str | float | int, setting: str = "duration") -> float:
     return seconds
 
 
+def parse_rate(text: str | float | int, setting: str = "--rate") -> tuple[float, float]:
+    """``R`` or ``R1:R2`` iterations per second, as (start, end)."""
+    parts = str(text).split(":")
+    try:
+        values = [float(part) for part in parts]
+    except ValueError:
+        raise ConfigError(f"{setting}: {text!r} is not a rate (examples: 200, 100:2000)") from None
+    if len(values) not in (1, 2) or any(v <= 0 for v in values):
+        raise ConfigError(f"{setting}: {text!r} must be R or R1:R2 with each rate > 0")
+    return (values[0], values[-1])
+
+
 def usable_cores() -> int:
     """The CPUs this process may run on (respects taskset and cgroups' affinity)."""
     try:
@@ -120,6 +132,22 @@ class Config:
     expect_workers_timeout: float = 30.0
     heartbeat_interval: float = 1.0
     heartbeat_timeout: float = 10.0
+    # status endpoint and reports
+    web_host: str = "127.0.0.1"
+    web_port: int = 8089
+    no_web: bool = False
+    autostart: bool = False
+    autoquit: float | None = None
+    web_auth_token: str | None = None
+    html_path: str | None = None
+    hdr_log_path: str | None = None
+    # open model and pass/fail checks
+    rate: tuple[float, float] | None = None
+    arrival: str = "uniform"
+    ramp: float | None = None
+    max_users: int = 1000
+    checks: tuple[str, ...] = ()
+    check_abort: bool = False
     extra_options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -139,5 +167,13 @@ class Config:
             raise ConfigError("--master and --worker exclude each other")
         if self.expect_workers < 1:
             raise ConfigError("--expect-workers: must be at least 1")
+        if not 0 <= self.web_port <= 65535:
+            raise ConfigError("--web-port: must be between 0 and 65535")
+        if self.max_users < 1:
+            raise ConfigError("--max-users: must be at least 1")
+        if self.ramp is not None and self.rate is None:
+            raise ConfigError("--ramp: needs --rate R1:R2")
+        if self.arrival not in ("uniform", "poisson"):
+            raise ConfigError("--arrival: must be uniform or poisson")
         if self.host is not None and not re.match(r"^https?://[^/\s]+", self.host):
             raise ConfigError(f"--host: {self.host!r} is not an http:// or https:// URL")
