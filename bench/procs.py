@@ -114,6 +114,10 @@ def run_measured(argv: list[str], log_prefix: Path, timeout_s: float, grace_s: f
             timed_out = True
             os.killpg(proc.pid, signal.SIGKILL)
             returncode = proc.wait()
+        except BaseException:  # Ctrl-C: its own session does not get the SIGINT, so end it here
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
     wall = time.monotonic() - t0
     strays, unaccounted = _reap_strays(proc.pid, grace_s)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)

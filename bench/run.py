@@ -134,9 +134,12 @@ def main(argv: list[str] | None = None) -> int:
     port = _free_port()
     prefix = Path(tempfile.mkdtemp(prefix="fastswarm-bench-nginx-"))
     env_cpu = {"NGINX_CPU": str(opts.nginx_cpu)}
-    subprocess.run(
-        [str(BENCH / "nginx.sh"), "start", str(port), str(prefix)], check=True, env={**os.environ, **env_cpu}
+    started = subprocess.run(
+        [str(BENCH / "nginx.sh"), "start", str(port), str(prefix)], env={**os.environ, **env_cpu}
     )
+    if started.returncode != 0:
+        print(f"bench: could not start nginx (bench/nginx.sh exit {started.returncode})", file=sys.stderr)
+        return 1
     # After nginx has daemonized (so it is not re-parented here), before any generator starts.
     if not enable_subreaper():
         print(
