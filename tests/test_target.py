@@ -62,6 +62,17 @@ def test_head_sends_no_body(target: Target) -> None:
     conn.close()
 
 
+def test_kept_alive_requests_are_not_held_by_nagle(target: Target) -> None:
+    url = urlsplit(target.url)
+    conn = http.client.HTTPConnection(url.hostname or "", url.port, timeout=T)
+    t0 = time.perf_counter()
+    for _ in range(50):  # with Nagle on, each would wait ~40 ms for a delayed ACK
+        conn.request("GET", "/")
+        assert conn.getresponse().read() == b"ok"
+    conn.close()
+    assert time.perf_counter() - t0 < 1.0
+
+
 def test_echo(target: Target) -> None:
     body = json.dumps({"a": [1, "x"]}).encode()
     status, resp, got = call(target, "POST", "/echo", body, {"Content-Type": "application/json"})
@@ -156,7 +167,7 @@ def test_stall_holds_requests(stalling: Target) -> None:
     conn.close()
     slow = [x for x in latencies if x > 0.1]
     assert 1 <= len(slow) <= 3 and max(latencies) > 0.2
-    assert statistics.median(latencies) < 0.05
+    assert statistics.median(latencies) < 0.02
 
 
 def test_stall_schedule() -> None:
