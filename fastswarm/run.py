@@ -65,6 +65,7 @@ class MasterSession:
         self.lost: list[str] = []
         self.runner: MasterRunner | None = None
         self.started_at = 0.0
+        self.quitting = False
 
     def run(self) -> int:
         config = self.config
@@ -124,6 +125,7 @@ class MasterSession:
                 self.lost.append("some workers did not confirm the stop; their last interval may be missing")
             return self._finish(runner, aggregator)
         finally:
+            self.quitting = True  # workers exiting from here on are not lost
             env.events.quitting.fire(environment=env)
             runner.quit()
             channel.close()
@@ -191,7 +193,7 @@ class MasterSession:
 
     def _child_exited(self, child: Child) -> None:
         runner = self.runner
-        if runner is None or self.done.is_set() and runner.state.value == "stopped":
+        if runner is None or self.quitting:
             return
         for worker in runner.alive_workers():
             if worker.pid == child.pid:
