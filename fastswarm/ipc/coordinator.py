@@ -191,7 +191,7 @@ class MasterRunner:
         """Tell every worker to exit, and stop serving."""
         for worker in self.alive_workers():
             self.channel.send(worker.identity, Quit())
-        gevent.killall(self._greenlets, block=False)
+        gevent.killall(self._greenlets, block=True, timeout=2)
 
     def mark_lost(self, worker: WorkerInfo, reason: str) -> None:
         """A worker died or went silent: say so, and carry on with the rest."""
