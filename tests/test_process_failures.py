@@ -102,3 +102,45 @@ def test_ctrl_c_stops_gracefully_and_still_reports(tmp_path: Path, target: Targe
     assert "Aggregated" in out
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["totals"]["requests"] > 0
+
+
+def test_second_ctrl_c_stops_at_once(tmp_path: Path, target: Target) -> None:
+    pids = tmp_path / "pids.txt"
+    (tmp_path / "tasks.py").write_text(
+        TASKS.format(pids=str(pids)).replace('self.client.get("/")', 'self.client.get("/delay/20000")')
+    )
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "fastswarm",
+            "-H",
+            target.url,
+            "--headless",
+            "-u",
+            "2",
+            "-r",
+            "100",
+            "-t",
+            "60s",
+            "--stop-timeout",
+            "60",
+            "--processes",
+            "2",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    _worker_pids(pids, 2)
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    time.sleep(1.0)
+    assert process.poll() is None, "one Ctrl-C must wait for the 20 s tasks (stop-timeout 60 s)"
+    started = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert time.monotonic() - started < 10
+    assert "Aggregated" in out and "Traceback" not in err
