@@ -266,7 +266,13 @@ def _default_map(argv: list[str]) -> tuple[dict[str, Any], str | None]:
     if found is None:
         return {}, None
     path, settings = found
-    aliases = {"json": "json_path", "csv": "csv_prefix", "list": "list_users", "locust_file": "locustfile"}
+    aliases = {
+        "json": "json_path",
+        "csv": "csv_prefix",
+        "list": "list_users",
+        "locust_file": "locustfile",
+        "check": "checks",
+    }
     mapped = {}
     for key, value in settings.items():
         name = key.replace("-", "_")
@@ -275,6 +281,9 @@ def _default_map(argv: list[str]) -> tuple[dict[str, Any], str | None]:
     unknown = sorted(set(mapped) - known)
     if unknown:
         raise ConfigError(f"{path.name}: unknown setting {', '.join(unknown)}")
+    for param in command.params:  # `check = "p99<250ms"` means a list of one
+        if getattr(param, "multiple", False) and isinstance(mapped.get(param.name or ""), str):
+            mapped[param.name or ""] = [mapped[param.name or ""]]
     return mapped, str(path.name)
 
 

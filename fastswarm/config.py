@@ -177,3 +177,7 @@ class Config:
             raise ConfigError("--arrival: must be uniform or poisson")
         if self.host is not None and not re.match(r"^https?://[^/\s]+", self.host):
             raise ConfigError(f"--host: {self.host!r} is not an http:// or https:// URL")
+        if self.checks:  # a typo in a threshold is exit 2 before any load is sent
+            from fastswarm.checks import parse_checks
+
+            parse_checks(self.checks)

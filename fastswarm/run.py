@@ -18,15 +18,17 @@ import time
 import gevent
 from gevent.event import Event
 
+from fastswarm.checks import CheckResult, evaluate, format_results, lost_for_good, parse_checks
 from fastswarm.config import Config
 from fastswarm.env import Environment, set_current
-from fastswarm.exceptions import WorkerLostError
+from fastswarm.exceptions import CheckFailedError, WorkerLostError
 from fastswarm.ipc.channel import MasterChannel
 from fastswarm.ipc.coordinator import MasterRunner, WorkerInfo
 from fastswarm.ipc.messages import Stop
 from fastswarm.ipc.supervisor import Child, Supervisor, describe_status
 from fastswarm.ipc.worker import run_worker
 from fastswarm.loader import TasksFile
+from fastswarm.shape_driver import ShapeDriver
 from fastswarm.stats import report
 from fastswarm.stats.aggregator import Aggregator
 
@@ -66,6 +68,10 @@ class MasterSession:
         self.runner: MasterRunner | None = None
         self.started_at = 0.0
         self.quitting = False
+        self.checks = parse_checks(config.checks)
+        self.aborted_by: CheckResult | None = None  # the check that ended the run (--check-abort)
+        self.shape: ShapeDriver | None = None
+
 
     def run(self) -> int:
         config = self.config
@@ -132,14 +138,57 @@ class MasterSession:
 
     def _run_test(self, runner: MasterRunner) -> None:
         config = self.config
-        runner.start(config.users, config.spawn_rate, config.host)
+        if self.tasks.shape_class is not None:
+            self._run_shape(runner)
+        else:
+            runner.start(config.users, config.spawn_rate, config.host)
         self.started_at = time.time()
         console = gevent.spawn(self._console_loop, runner)
-        deadline = config.run_time
+        watcher = gevent.spawn(self._watch_checks, runner) if config.check_abort and self.checks else None
+        deadline = config.run_time if self.shape is None else None  # a shape says when to stop
         try:
             self.done.wait(timeout=deadline)
         finally:
             console.kill(block=False)
+            if watcher is not None:
+                watcher.kill(block=False)
+            if self.shape is not None:
+                self.shape.stop()
+
+    def _run_shape(self, runner: MasterRunner) -> None:
+        """Let the tasks file's LoadTestShape drive users (or rate) and the end of the run."""
+        config, shape_class = self.config, self.tasks.shape_class
+        assert shape_class is not None
+        defaults = Config()
+        ignored = [
+            flag
+            for flag, given, default in (
+                ("-u", config.users, defaults.users),
+                ("-r", config.spawn_rate, defaults.spawn_rate),
+                ("-t", config.run_time, defaults.run_time),
+            )
+            if given != default
+        ]
+        if ignored:
+            print(
+                f"fastswarm: warning: {shape_class.__name__} drives this run; {', '.join(ignored)} ignored",
+                file=sys.stderr,
+                flush=True,
+            )
+        self.shape = ShapeDriver(shape_class(), runner, config.host, self.done.set)
+        self.shape.start()
+
+    def _watch_checks(self, runner: MasterRunner) -> None:
+        """--check-abort: end the run as soon as a check has failed for good."""
+        while True:
+            gevent.sleep(self.config.report_interval)
+            lost = lost_for_good(self.checks, runner.aggregator)
+            if lost:
+                self.aborted_by = lost[0]
+                line = f"fastswarm: check failed, stopping the run: {lost[0].describe()}"
+                print(line, file=sys.stderr, flush=True)
+                self.done.set()
+                return
 
     def _console_loop(self, runner: MasterRunner) -> None:
         while True:
@@ -166,7 +215,8 @@ class MasterSession:
             users=runner.target_users,
             processes=len(runner.workers),
         )
-        extra = {"workers_lost": list(self.lost)}
+        results = self._evaluate_checks(aggregator)
+        extra = {"workers_lost": list(self.lost), **self._report_extra(results)}
         if config.json_path:
             report.write_json_report(config.json_path, report.build_json_report(aggregator, run_info, extra))
         if config.csv_prefix:
@@ -178,7 +228,33 @@ class MasterSession:
             code = config.exit_code_on_error
         if self.lost and code == 0:
             code = WorkerLostError.exit_code
+        code = self._outcome_code(code, results)
         runner.environment.events.quit.fire(exit_code=code)
+        return code
+
+    def _evaluate_checks(self, aggregator: Aggregator) -> list[CheckResult]:
+        """Judge every --check on the merged result, and print them after the summary."""
+        results = evaluate(self.checks, aggregator)
+        if results:
+            print(format_results(results), flush=True)
+        return results
+
+    def _report_extra(self, results: list[CheckResult]) -> dict[str, object]:
+        """The JSON report's keys for checks and the load shape."""
+        extra: dict[str, object] = {"checks": [r.to_json() for r in results]}
+        if self.aborted_by is not None:
+            extra["aborted_by_check"] = self.aborted_by.check.expr
+        if self.shape is not None:
+            extra["shape"] = self.shape.report()
+        return extra
+
+    def _outcome_code(self, code: int, results: list[CheckResult]) -> int:
+        """A broken load shape (2) wins over a failed check (3), which wins over failures (1)."""
+        if self.shape is not None and self.shape.error is not None:
+            print(f"fastswarm: error: {self.shape.error}", file=sys.stderr, flush=True)
+            return self.shape.error.exit_code
+        if any(not r.passed for r in results):
+            return CheckFailedError.exit_code
         return code
 
     # -- happenings --

@@ -61,3 +61,18 @@ def split_rate(rate: float, shares: Sequence[int]) -> list[float]:
     if total == 0:
         return [rate / len(shares)] * len(shares) if shares else []
     return [rate * share / total for share in shares]
+
+
+def users_per_class_among(all_classes: Sequence[Any], chosen: Sequence[Any], total: int) -> dict[str, int]:
+    """``users_per_class`` over ``chosen`` only; every other class gets 0, so its users stop.
+
+    A load shape's ``(users, spawn_rate, user_classes)`` stage uses this: the workers are
+    told a count for every class they know, and ramp the unchosen ones down to none.
+    """
+    known = [cls.__name__ for cls in all_classes]
+    unknown = [cls.__name__ for cls in chosen if cls.__name__ not in known]
+    if unknown:
+        raise ValueError(f"not among the test's user classes: {', '.join(unknown)}")
+    counts = dict.fromkeys(known, 0)
+    counts.update(users_per_class(chosen, total))
+    return counts

@@ -5,14 +5,19 @@ from __future__ import annotations
 import enum
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, assert_never
 
 import gevent
 from gevent.event import Event
 
-from fastswarm.engine.distribution import split_across_workers, split_rate, users_per_class
+from fastswarm.engine.distribution import (
+    split_across_workers,
+    split_rate,
+    users_per_class,
+    users_per_class_among,
+)
 from fastswarm.env import Environment
 from fastswarm.exceptions import ProtocolError
 from fastswarm.ipc.channel import MasterChannel
@@ -133,8 +138,18 @@ class MasterRunner:
             self.state = RunState.READY
         return True
 
-    def start(self, users: int, spawn_rate: float, host: str | None = None) -> None:
-        """Share ``users`` out among the live workers and ramp to them at ``spawn_rate``/s."""
+    def start(
+        self,
+        users: int,
+        spawn_rate: float,
+        host: str | None = None,
+        user_classes: Sequence[Any] | None = None,
+    ) -> None:
+        """Share ``users`` out among the live workers and ramp to them at ``spawn_rate``/s.
+
+        ``user_classes`` (a load shape's third value) limits the run to those classes; users
+        of the others are stopped.
+        """
         env = self.environment
         workers = sorted(self.alive_workers(), key=lambda w: w.index)
         if not workers:
@@ -146,7 +161,11 @@ class MasterRunner:
             self.aggregator.start(time.time())
             env.events.test_start.fire(environment=env)
         self.target_users, self.spawn_rate = users, spawn_rate
-        shares = split_across_workers(users_per_class(env.user_classes, users), len(workers))
+        if user_classes is None:
+            counts = users_per_class(env.user_classes, users)
+        else:
+            counts = users_per_class_among(env.user_classes, user_classes, users)
+        shares = split_across_workers(counts, len(workers))
         rates = split_rate(spawn_rate, [sum(share.values()) for share in shares])
         self.state = RunState.SPAWNING
         for worker, share, rate in zip(workers, shares, rates, strict=True):
