@@ -31,6 +31,7 @@ from fastswarm.loader import TasksFile
 from fastswarm.shape_driver import ShapeDriver
 from fastswarm.stats import report
 from fastswarm.stats.aggregator import Aggregator
+from fastswarm.stats.open_console import format_open_live, format_open_summary
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +141,11 @@ class MasterSession:
         config = self.config
         if self.tasks.shape_class is not None:
             self._run_shape(runner)
+        elif config.rate is not None:  # the open model: -u/-r do not apply
+            start, end = config.rate
+            runner.start_open(
+                start, end, config.ramp or 0.0, config.arrival, config.max_users, config.run_time, config.host
+            )
         else:
             runner.start(config.users, config.spawn_rate, config.host)
         self.started_at = time.time()
@@ -197,7 +203,8 @@ class MasterSession:
             text = report.format_live_table(
                 agg.endpoint_rows(), agg.totals_row(), runner.user_count, runner.worker_count, agg.duration_s
             )
-            print(text, flush=True)
+            open_text = format_open_live(agg)
+            print(f"{text}\n{open_text}" if open_text else text, flush=True)
 
     def _finish(self, runner: MasterRunner, aggregator: Aggregator) -> int:
         config = self.config
@@ -214,7 +221,11 @@ class MasterSession:
             host=runner.environment.host,
             users=runner.target_users,
             processes=len(runner.workers),
+            rate=config.rate,
         )
+        open_text = format_open_summary(aggregator)
+        if open_text:
+            print(open_text, flush=True)
         results = self._evaluate_checks(aggregator)
         extra = {"workers_lost": list(self.lost), **self._report_extra(results)}
         if config.json_path:

@@ -149,6 +149,27 @@ class TaskSet:
                 user._report_error(e)
             self.wait()
 
+    def run_one(self) -> None:
+        """One iteration without the wait: pick a task and run it (the open model's arrival).
+
+        Control flow as in the loop: RescheduleTask, or an InterruptTaskSet this level
+        absorbs, ends the iteration; StopUser propagates; any other error is recorded.
+        """
+        if not self.tasks and not self._task_queue:
+            raise TasksFileError(f"{self._owner_name()} has no tasks: add @task methods or 'tasks = [...]'")
+        try:
+            task = self._task_queue.popleft() if self._task_queue else self.get_next_task()
+            self.execute_task(task)
+        except RescheduleTask:
+            pass
+        except InterruptTaskSet:
+            if not self._absorbs_interrupt():
+                raise
+        except StopUser:
+            raise
+        except Exception as e:
+            self.user._report_error(e)
+
     def _absorbs_interrupt(self) -> bool:
         """Whether an InterruptTaskSet from a task ends only that task (at the user's level)."""
         return False

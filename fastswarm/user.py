@@ -87,6 +87,11 @@ def _run_user(user: User) -> None:
     user.run()
 
 
+def _run_user_open(user: User, take_arrival: Callable[[], bool], end_arrival: Callable[[], None]) -> None:
+    """The open-model user greenlet's function (``args[0]`` is the user, as for ``_run_user``)."""
+    user.run_open(take_arrival, end_arrival)
+
+
 class User:
     """A simulated user. Subclass it, give it tasks and a wait_time; the runtime does the rest."""
 
@@ -229,6 +234,47 @@ class User:
         try:
             self.on_start()
             taskset.run()
+        except (StopUser, GreenletExit):
+            pass
+        except Exception as e:
+            self._report_error(e)
+        finally:
+            self._finish()
+
+    def start_open(
+        self, group: Group, take_arrival: Callable[[], bool], end_arrival: Callable[[], None]
+    ) -> gevent.Greenlet:
+        """Spawn the user for the open model (``run_open``); its greenlet's ``args[0]`` is the user."""
+        self._group = group
+        self._greenlet = group.spawn(_run_user_open, self, take_arrival, end_arrival)
+        return self._greenlet
+
+    def run_open(self, take_arrival: Callable[[], bool], end_arrival: Callable[[], None]) -> None:
+        """The user's life in the open model: on_start, one task per arrival, on_stop.
+
+        ``take_arrival()`` blocks until the pacer hands this user an arrival (True) or the
+        pool closes (False); ``end_arrival()`` follows each task, however it ended. The user
+        waits there, not in ``wait_time``: the schedule, not the user, decides when the next
+        task starts. Stopping works as in ``run``.
+        """
+        if self._state in (UserState.STOPPING, UserState.STOPPED):
+            return
+        self._state = UserState.RUNNING
+        self._on_stop_due = True
+        taskset = self._taskset_instance = DefaultTaskSet(self)
+        try:
+            self.on_start()
+            while True:
+                self._check_stop()
+                self._state = UserState.WAITING
+                more = take_arrival()
+                self._state = UserState.RUNNING
+                if not more:
+                    break
+                try:
+                    taskset.run_one()
+                finally:
+                    end_arrival()
         except (StopUser, GreenletExit):
             pass
         except Exception as e:

@@ -53,9 +53,13 @@ def test_json_report_shape() -> None:
         "host": "http://t",
         "users": 3,
         "processes": 1,
+        "rate": None,
     }
+    assert report["open_model"] is None and report["generator_limited"] is False
     assert report["checks"] == {"passed": True}
-    endpoint_keys = ["method", "name", "requests", "failures", "rps", "bytes_avg", "latency_ms"]
+    endpoint_keys = [
+        "method", "name", "requests", "failures", "rps", "bytes_avg", "latency_ms", "corrected_latency_ms"
+    ]
     assert list(report["totals"]) == endpoint_keys
     assert report["totals"]["name"] == "Aggregated" and report["totals"]["requests"] == 200
     assert [(e["method"], e["name"]) for e in report["endpoints"]] == [("GET", "/items"), ("POST", "/login")]

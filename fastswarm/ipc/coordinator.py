@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -30,30 +29,22 @@ from fastswarm.ipc.messages import (
     Quit,
     Rejected,
     ResetStats,
+    SetRate,
     Spawn,
     SpawningComplete,
+    StartOpen,
     StatsReport,
     Stop,
     Stopped,
     Welcome,
     WorkerError,
 )
+from fastswarm.ipc.open_control import OpenModelControl, RunState
 from fastswarm.ipc.worker import CustomMessage
 from fastswarm.stats.aggregator import Aggregator
 from fastswarm.stats.model import IntervalStats
 
 log = logging.getLogger(__name__)
-
-
-class RunState(enum.Enum):
-    """Where a test is in its life, as the master sees it."""
-
-    WAITING = "waiting"  # for workers to connect
-    READY = "ready"
-    SPAWNING = "spawning"
-    RUNNING = "running"
-    STOPPING = "stopping"
-    STOPPED = "stopped"
 
 
 @dataclass
@@ -78,7 +69,7 @@ class WorkerInfo:
         return self.identity.decode(errors="replace")
 
 
-class MasterRunner:
+class MasterRunner(OpenModelControl):
     """Coordinates the workers; ``environment.runner`` in the master. Generates no load."""
 
     def __init__(
@@ -98,6 +89,7 @@ class MasterRunner:
         self._greenlets: list[gevent.Greenlet] = []
         self._changed = Event()
         self._expected = options.expect_workers
+        self.init_open_model()
 
     # -- Locust's runner API --
     @property
@@ -161,6 +153,7 @@ class MasterRunner:
             self.aggregator.start(time.time())
             env.events.test_start.fire(environment=env)
         self.target_users, self.spawn_rate = users, spawn_rate
+        self.open_model, self.aggregator.target_rate = False, None
         if user_classes is None:
             counts = users_per_class(env.user_classes, users)
         else:
@@ -221,6 +214,8 @@ class MasterRunner:
         worker.users = 0
         if self.on_worker_lost is not None:
             self.on_worker_lost(worker, reason)
+        if self.open_model and self.state is RunState.RUNNING and self.alive_workers():
+            self.set_rate(self.target_rate or 0.0)  # the others take over its share of the rate
         self._changed.set()
 
     # -- inbox --
@@ -254,6 +249,10 @@ class MasterRunner:
                 assert worker is not None
                 worker.users, worker.cpu_percent = message.users, message.cpu_percent
                 worker.state, worker.loop_lag_ms = message.state, message.loop_lag_ms
+                if message.state in ("spawning", "running"):  # self-check: was the generator the limit?
+                    self.aggregator.generator.observe(
+                        str(worker.index), message.cpu_percent, message.loop_lag_ms
+                    )
                 if env.events.heartbeat:
                     env.events.heartbeat.fire(client_id=worker.client_id, timestamp=time.time())
             case SpawningComplete():
@@ -276,7 +275,7 @@ class MasterRunner:
                     log.warning("no handler for custom message %r", message.type)
                 else:
                     handler(environment=env, msg=CustomMessage(message.type, message.data, worker.client_id))
-            case Welcome() | Rejected() | Spawn() | Stop() | Quit() | ResetStats():
+            case Welcome() | Rejected() | Spawn() | Stop() | Quit() | ResetStats() | StartOpen() | SetRate():
                 log.warning("unexpected %s from a worker", type(message).__name__)
             case _:
                 assert_never(message)
@@ -305,6 +304,8 @@ class MasterRunner:
             gevent.sleep(interval)
             now = time.monotonic()
             self.aggregator.users = self.user_count
+            if self.open_model:
+                self.aggregator.target_rate = self.target_rate
             for worker in self.alive_workers():
                 if now - worker.last_seen > timeout:
                     self.mark_lost(worker, f"no heartbeat for {timeout:.0f} s")

@@ -130,6 +130,34 @@ class Custom:
     data: Any
 
 
+@dataclass(frozen=True, slots=True)
+class StartOpen:
+    """Master → worker: start the open model: pace this worker's share of the arrival rate.
+
+    Rates are this worker's share (iterations/s), ramping from ``rate`` to ``rate_end`` over
+    ``ramp_s``; ``phase`` (0..1) interleaves the workers' uniform arrivals; ``duration_s``
+    (0: none) ends the schedule; ``max_users`` caps this worker's user pool.
+    """
+
+    TAG: ClassVar[bytes] = b"open"
+    rate: float
+    rate_end: float
+    ramp_s: float
+    arrival: str
+    max_users: int
+    phase: float
+    duration_s: float
+    host: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SetRate:
+    """Master → worker: from now on pace ``rate`` iterations/s (this worker's share)."""
+
+    TAG: ClassVar[bytes] = b"rate"
+    rate: float
+
+
 Message = (
     Hello
     | Welcome
@@ -144,6 +172,8 @@ Message = (
     | StatsReport
     | WorkerError
     | Custom
+    | StartOpen
+    | SetRate
 )
 
 MESSAGE_TYPES: tuple[type, ...] = (
@@ -160,4 +190,6 @@ MESSAGE_TYPES: tuple[type, ...] = (
     StatsReport,
     WorkerError,
     Custom,
+    StartOpen,
+    SetRate,
 )

@@ -14,6 +14,8 @@ from typing import Any, assert_never
 
 import gevent
 
+from fastswarm.engine.loop_lag import LoopLagMeter
+from fastswarm.engine.open_model import OpenModelRunner
 from fastswarm.engine.runner import UserRunner
 from fastswarm.env import Environment, set_current
 from fastswarm.ipc.channel import WorkerChannel
@@ -26,8 +28,10 @@ from fastswarm.ipc.messages import (
     Quit,
     Rejected,
     ResetStats,
+    SetRate,
     Spawn,
     SpawningComplete,
+    StartOpen,
     StatsReport,
     Stop,
     Stopped,
@@ -81,6 +85,8 @@ class WorkerRunner:
         self.options = options
         self.client_id = channel.identity.decode()
         self.users = UserRunner(environment, environment.user_classes)
+        self.open = OpenModelRunner(environment, environment.user_classes)
+        self._lag = LoopLagMeter()
         self.state = "ready"
         self.master_lost = False
         self._handlers: dict[str, MessageHandler] = {}
@@ -91,7 +97,7 @@ class WorkerRunner:
     # -- Locust's runner API --
     @property
     def user_count(self) -> int:
-        return self.users.user_count
+        return self.users.user_count + self.open.user_count
 
     def register_message(self, msg_type: str, listener: MessageHandler) -> None:
         """Call ``listener(environment=, msg=)`` when the master sends ``msg_type``."""
@@ -104,7 +110,11 @@ class WorkerRunner:
     # -- lifecycle --
     def serve(self) -> int:
         """Handle the master's messages until Quit; 1 when the master is lost, else 0."""
-        background = [gevent.spawn(self._report_loop), gevent.spawn(self._heartbeat_loop)]
+        background = [
+            gevent.spawn(self._report_loop),
+            gevent.spawn(self._heartbeat_loop),
+            gevent.spawn(self._lag.run),
+        ]
         try:
             while True:
                 message = self.channel.recv(timeout_s=self.options.heartbeat_timeout)
@@ -129,8 +139,15 @@ class WorkerRunner:
                     env.recorder.take_interval()  # what was recorded between tests is not this test's
                     env.events.test_start.fire(environment=env)
                 env.host = message.host or env.host
+                if self.open.running or self.open.user_count:
+                    self.open.stop(timeout=0)  # an open-model test gives way
+                    env.recorder.disable_open_model()
                 self.state = "spawning"
                 self.users.apply(message.user_counts, message.spawn_rate, self._spawned)
+            case StartOpen():
+                self._start_open(message)
+            case SetRate():
+                self.open.set_rate(message.rate)
             case Stop():
                 if self._stopping is None or message.force:
                     if self._stopping is not None:
@@ -150,6 +167,28 @@ class WorkerRunner:
             case _:
                 assert_never(message)
 
+    def _start_open(self, message: StartOpen) -> None:
+        """Open model: pace this worker's share of the rate, with corrected latency recorded."""
+        env = self.environment
+        if self.state in ("ready", "stopped"):
+            env.recorder.take_interval()
+            env.events.test_start.fire(environment=env)
+        env.host = message.host or env.host
+        if self.users.user_count:
+            self.users.stop(timeout=0)  # a closed-model test's users give way
+        env.recorder.enable_open_model(self.open.planned_start, self.open.counters)
+        self.open.start(
+            message.rate,
+            message.rate_end,
+            message.ramp_s,
+            message.arrival,
+            message.max_users,
+            message.phase,
+            message.duration_s or None,
+        )
+        self.state = "spawning"
+        self._spawned(self.user_count)
+
     def _spawned(self, users: int) -> None:
         self.state = "running"
         self.channel.send(SpawningComplete(users))
@@ -163,8 +202,10 @@ class WorkerRunner:
         self.state = "stopping"
         env.events.test_stopping.fire(environment=env)
         self.users.stop(timeout=0 if force else env.stop_timeout)
+        self.open.stop(timeout=0 if force else env.stop_timeout)
         env.events.test_stop.fire(environment=env)
         self._send_report()
+        env.recorder.disable_open_model()
         self.state = "stopped"
         self._stopping = None
         if not self.master_lost:
@@ -194,15 +235,14 @@ class WorkerRunner:
         if env.events.report_to_master:
             env.events.report_to_master.fire(client_id=self.client_id, data=custom)
         if not self.master_lost:
-            self.channel.send(StatsReport(interval.to_wire(), self.users.user_count, custom))
+            self.channel.send(StatsReport(interval.to_wire(), self.user_count, custom))
 
     def _heartbeat_loop(self) -> None:
         interval = self.options.heartbeat_interval
         parent = os.getppid()
         while True:
-            planned = time.monotonic() + interval
             gevent.sleep(interval)
-            self._loop_lag_ms = max(0.0, (time.monotonic() - planned) * 1000)
+            self._loop_lag_ms = self._lag.take_max_ms()
             if self.forked and os.getppid() != parent:
                 self.master_lost = True
                 return

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fastswarm.stats.histogram import LatencyHistogram
@@ -28,6 +29,7 @@ from fastswarm.stats.model import (
     UserErrorStats,
     us_to_ms,
 )
+from fastswarm.stats.open_stats import GeneratorHealth, OpenModelSummary, OpenTotals
 from fastswarm.stats.recorder import OTHER_ERRORS
 
 TOTAL_NAME = "Aggregated"
@@ -43,6 +45,7 @@ class _Totals:
     requests: int = 0
     failures: int = 0
     bytes: int = 0
+    corrected: LatencyHistogram | None = None  # open model only
 
 
 @dataclass(slots=True)
@@ -102,6 +105,10 @@ class Aggregator:
         self.max_error_groups = max_error_groups
         self.users = 0
         self.started_at: float = 0.0
+        self.generator = GeneratorHealth()  # fed by the runner's heartbeats
+        self.target_rate: float | None = None  # open model: the total rate asked for now
+        # Called with (worker_id, interval) after each merge: the HDR interval log hooks here.
+        self.interval_listeners: list[Callable[[str, IntervalStats], None]] = []
         self.reset(None)
 
     # -- input --
@@ -119,6 +126,8 @@ class Aggregator:
         self._latest_ended: float | None = None
         self._totals: dict[StatsKey, _Totals] = {}
         self._total = _Totals()
+        self.open = OpenTotals()
+        self.generator.reset()
         self._errors: dict[tuple[str, str, str], int] = {}
         self._user_errors: dict[tuple[str, str], list[int | str]] = {}
         self._buckets: dict[int, _Bucket] = {}
@@ -138,6 +147,7 @@ class Aggregator:
         for e in interval.entries:
             key = StatsKey(e.method, e.name)
             hist = LatencyHistogram.from_bytes(e.histogram)
+            corrected = LatencyHistogram.from_bytes(e.corrected) if e.corrected else None
             per_key = self._totals.get(key)
             if per_key is None:
                 per_key = self._totals[key] = _Totals()
@@ -146,13 +156,21 @@ class Aggregator:
                 tot.requests += e.requests
                 tot.failures += e.failures
                 tot.bytes += e.bytes
+                if corrected is not None:
+                    if tot.corrected is None:
+                        tot.corrected = LatencyHistogram()
+                    tot.corrected.merge(corrected)
             if bucket is not None and slice_ is not None:
                 self._add_to_bucket(bucket, slice_, key, worker_id, e.requests, e.failures, hist)
         for err in interval.errors:
             self._add_error(err)
         for ue in interval.user_errors:
             self._add_user_error(ue)
+        if interval.open_model is not None:
+            self.open.add(interval.open_model)
         self._finalize_old()
+        for listener in self.interval_listeners:
+            listener(worker_id, interval)
 
     @staticmethod
     def _add_to_bucket(
@@ -339,6 +357,21 @@ class Aggregator:
             current_p50=us_to_ms(cp[50.0]),
             current_p95=us_to_ms(cp[95.0]),
             current_p99=us_to_ms(cp[99.0]),
+            corrected_latency=summarize(tot.corrected) if tot.corrected is not None else None,
+        )
+
+    def open_summary(self) -> OpenModelSummary | None:
+        """Open-model arrivals, drops, lateness and schedule lag; None in a closed-model run."""
+        if self.target_rate is None and not self.open.seen:
+            return None
+        o, duration = self.open, self.duration_s
+        return OpenModelSummary(
+            target_rate=self.target_rate or 0.0,
+            iterations=o.iterations,
+            achieved_rate=o.iterations / duration if duration > 0 else 0.0,
+            dropped=o.dropped,
+            late=o.late,
+            schedule_lag=summarize(o.lag),
         )
 
     def histogram(self, key: StatsKey | None = None) -> LatencyHistogram:

@@ -62,6 +62,7 @@ class EntryStats:
     failures: int
     bytes: int
     histogram: builtins.bytes  # the field above shadows the builtin in this scope
+    corrected: builtins.bytes = b""  # open model: corrected-latency histogram, else empty
 
     def __post_init__(self) -> None:
         _check(self.requests >= 0 and self.failures >= 0 and self.bytes >= 0, "negative counter")
@@ -78,6 +79,7 @@ class EntryStats:
             "failures": self.failures,
             "bytes": self.bytes,
             "histogram": self.histogram,
+            "corrected": self.corrected,
         }
 
     @classmethod
@@ -90,6 +92,7 @@ class EntryStats:
             failures=_field(d, "failures", int),
             bytes=_field(d, "bytes", int),
             histogram=bytes(_field(d, "histogram", (bytes, bytearray, memoryview))),
+            corrected=bytes(_field(d, "corrected", (bytes, bytearray))) if "corrected" in d else b"",
         )
 
 
@@ -146,6 +149,37 @@ class UserErrorStats:
 
 
 @dataclass(frozen=True, slots=True)
+class OpenIntervalStats:
+    """One worker's open-model counts for one interval, with its schedule-lag histogram."""
+
+    iterations: int
+    dropped: int
+    late: int
+    lag_histogram: builtins.bytes
+
+    def __post_init__(self) -> None:
+        _check(self.iterations >= 0 and self.dropped >= 0 and self.late >= 0, "negative counter")
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "iterations": self.iterations,
+            "dropped": self.dropped,
+            "late": self.late,
+            "lag_histogram": self.lag_histogram,
+        }
+
+    @classmethod
+    def from_wire(cls, d: Any) -> OpenIntervalStats:
+        return _build(
+            cls,
+            iterations=_field(d, "iterations", int),
+            dropped=_field(d, "dropped", int),
+            late=_field(d, "late", int),
+            lag_histogram=bytes(_field(d, "lag_histogram", (bytes, bytearray))),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class IntervalStats:
     """Everything one worker recorded between ``started_at`` and ``ended_at`` (epoch s)."""
 
@@ -154,18 +188,22 @@ class IntervalStats:
     entries: tuple[EntryStats, ...] = ()
     errors: tuple[ErrorStats, ...] = ()
     user_errors: tuple[UserErrorStats, ...] = ()
+    open_model: OpenIntervalStats | None = None  # arrivals, drops, lateness (open model only)
 
     def __post_init__(self) -> None:
         _check(self.ended_at >= self.started_at, "ended_at before started_at")
 
     def to_wire(self) -> dict[str, Any]:
-        return {
+        wire = {
             "started_at": self.started_at,
             "ended_at": self.ended_at,
             "entries": [e.to_wire() for e in self.entries],
             "errors": [e.to_wire() for e in self.errors],
             "user_errors": [e.to_wire() for e in self.user_errors],
         }
+        if self.open_model is not None:  # absent in the closed model
+            wire["open_model"] = self.open_model.to_wire()
+        return wire
 
     @classmethod
     def from_wire(cls, d: Any) -> IntervalStats:
@@ -176,6 +214,7 @@ class IntervalStats:
             entries=tuple(EntryStats.from_wire(e) for e in _field(d, "entries", list)),
             errors=tuple(ErrorStats.from_wire(e) for e in _field(d, "errors", list)),
             user_errors=tuple(UserErrorStats.from_wire(e) for e in _field(d, "user_errors", list)),
+            open_model=None if d.get("open_model") is None else OpenIntervalStats.from_wire(d["open_model"]),
         )
 
 
@@ -224,6 +263,7 @@ class EndpointRow:
     current_p50: float
     current_p95: float
     current_p99: float
+    corrected_latency: LatencySummary | None = None  # open model: from each iteration's planned start
 
 
 @dataclass(frozen=True, slots=True)

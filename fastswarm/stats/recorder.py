@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import time
 import traceback
+from collections.abc import Callable
 
 from fastswarm.stats.histogram import LatencyHistogram
 from fastswarm.stats.model import EntryStats, ErrorStats, IntervalStats, UserErrorStats
+from fastswarm.stats.open_stats import ArrivalCounters
 
 OTHER_ERRORS = "other errors (error group limit reached)"
 """Error text of the single overflow group once ``max_error_groups`` distinct ones exist."""
@@ -20,7 +22,7 @@ OTHER_ERRORS = "other errors (error group limit reached)"
 class _Entry:
     """Mutable per-(method, name) counters; slotted for cheap attribute updates."""
 
-    __slots__ = ("requests", "failures", "bytes", "histogram", "record_latency")
+    __slots__ = ("requests", "failures", "bytes", "histogram", "record_latency", "corrected")
 
     def __init__(self) -> None:
         self.requests = 0
@@ -28,6 +30,7 @@ class _Entry:
         self.bytes = 0
         self.histogram = LatencyHistogram()
         self.record_latency = self.histogram.record
+        self.corrected: LatencyHistogram | None = None  # open model only
 
 
 class Recorder:
@@ -46,6 +49,39 @@ class Recorder:
         self._errors: dict[tuple[str, str, str], int] = {}
         self._user_errors: dict[tuple[str, str], list[int | str]] = {}
         self._started_at = time.time()
+        self.arrivals: ArrivalCounters | None = None
+        self._planned_start: Callable[[], float | None] | None = None
+
+    def enable_open_model(
+        self, planned_start: Callable[[], float | None], arrivals: ArrivalCounters
+    ) -> None:
+        """Also record corrected latency (open model); ``planned_start()`` gives the current
+        iteration's planned start (perf_counter s) or None outside one.
+
+        ``record`` is swapped for ``_record_corrected`` on this instance only, so the closed
+        model's per-request path stays exactly as cheap as before.
+        """
+        self._planned_start = planned_start
+        self.arrivals = arrivals
+        self.record = self._record_corrected  # type: ignore[method-assign]
+
+    def disable_open_model(self) -> None:
+        self.__dict__.pop("record", None)
+        self._planned_start = None
+        self.arrivals = None
+
+    def _record_corrected(
+        self, method: str, name: str, elapsed_us: int, length: int, error: str | None = None
+    ) -> None:
+        """``record`` plus the corrected latency: completion - the iteration's planned start."""
+        Recorder.record(self, method, name, elapsed_us, length, error)
+        planned = self._planned_start() if self._planned_start is not None else None
+        corrected = elapsed_us if planned is None else int((time.perf_counter() - planned) * 1e6)
+        entry = self._entries[(method, name)]
+        hist = entry.corrected
+        if hist is None:
+            hist = entry.corrected = LatencyHistogram()
+        hist.record(corrected if corrected > elapsed_us else elapsed_us)
 
     def record(self, method: str, name: str, elapsed_us: int, length: int, error: str | None = None) -> None:
         """Count one request (a failure when ``error`` is its message). The hot path."""
@@ -93,9 +129,14 @@ class Recorder:
         for (method, name), e in self._entries.items():
             if not e.requests:
                 continue
-            entries.append(EntryStats(method, name, e.requests, e.failures, e.bytes, e.histogram.to_bytes()))
+            corrected = e.corrected.to_bytes() if e.corrected is not None and e.corrected.count else b""
+            entries.append(
+                EntryStats(method, name, e.requests, e.failures, e.bytes, e.histogram.to_bytes(), corrected)
+            )
             e.requests = e.failures = e.bytes = 0
             e.histogram.reset()
+            if e.corrected is not None:
+                e.corrected.reset()
         errors = tuple(ErrorStats(m, n, err, c) for (m, n, err), c in self._errors.items())
         user_errors = tuple(
             UserErrorStats(kind, msg, int(g[0]), str(g[1])) for (kind, msg), g in self._user_errors.items()
@@ -103,7 +144,8 @@ class Recorder:
         self._errors.clear()
         self._user_errors.clear()
         self._started_at = ended_at
-        return IntervalStats(started_at, ended_at, tuple(entries), errors, user_errors)
+        open_model = self.arrivals.take() if self.arrivals is not None else None
+        return IntervalStats(started_at, ended_at, tuple(entries), errors, user_errors, open_model)
 
     def reset(self, now: float | None = None) -> None:
         """Drop everything recorded and start a new interval at ``now`` (default: the clock)."""
@@ -111,3 +153,5 @@ class Recorder:
         self._errors.clear()
         self._user_errors.clear()
         self._started_at = time.time() if now is None else now
+        if self.arrivals is not None:
+            self.arrivals.take()

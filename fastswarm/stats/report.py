@@ -17,6 +17,7 @@ from fastswarm.stats.aggregator import TOTAL_NAME, Aggregator
 from fastswarm.stats.console import format_live_table as format_live_table
 from fastswarm.stats.console import format_summary as format_summary
 from fastswarm.stats.model import EndpointRow, StatsKey, us_to_ms
+from fastswarm.stats.open_stats import latency_json
 
 SCHEMA_VERSION = 1
 
@@ -30,6 +31,7 @@ class RunInfo:
     host: str
     users: int
     processes: int
+    rate: tuple[float, float] | None = None  # open model: --rate (start, end), iterations/s
 
     def __post_init__(self) -> None:
         if self.duration_s < 0 or self.users < 0 or self.processes < 0:
@@ -61,6 +63,7 @@ def _endpoint_json(r: EndpointRow) -> dict[str, Any]:
             "p99.9": lat.p99_9,
             "max": lat.max,
         },
+        "corrected_latency_ms": latency_json(r.corrected_latency) if r.corrected_latency else None,
     }
 
 
@@ -78,6 +81,7 @@ def build_json_report(agg: Aggregator, run: RunInfo, extra: dict[str, Any] | Non
             "host": run.host,
             "users": run.users,
             "processes": run.processes,
+            "rate": None if run.rate is None else {"start": run.rate[0], "end": run.rate[1]},
         },
         "totals": _endpoint_json(agg.totals_row()),
         "endpoints": [_endpoint_json(r) for r in agg.endpoint_rows()],
@@ -88,6 +92,8 @@ def build_json_report(agg: Aggregator, run: RunInfo, extra: dict[str, Any] | Non
             {"kind": u.kind, "message": u.message, "count": u.count, "traceback": u.traceback}
             for u in agg.user_errors()
         ],
+        "open_model": None if (open_model := agg.open_summary()) is None else open_model.to_json(),
+        **agg.generator.to_json(),
     }
     for key, value in (extra or {}).items():
         if key in report:
