@@ -224,7 +224,7 @@ def test_shape_runs_each_short_stage_with_its_classes(tmp_path: Path, target: Ta
     target.reset()
     result = run_fastswarm(
         "-H", target.url, "--headless", "--no-web", "--processes", str(processes),
-        "-u", "50", "--json", "r.json",
+        "-u", "50", "--stop-timeout", "5", "--json", "r.json",
         cwd=tmp_path, timeout=60,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
