@@ -240,3 +240,28 @@ def test_shape_runs_each_short_stage_with_its_classes(tmp_path: Path, target: Ta
     assert all(n > 0 for n in counts.values())
     assert report["totals"]["requests"] == target.served()
     assert report["run"]["duration_s"] < 20  # tick() returning None ended the run (no -t given)
+
+
+def test_a_malformed_tick_ends_the_run_with_exit_2(tmp_path: Path, target: Target) -> None:
+    (tmp_path / "tasks.py").write_text(
+        "from fastswarm import HttpUser, LoadTestShape, task, constant\n"
+        "class U(HttpUser):\n"
+        "    wait_time = constant(0.05)\n"
+        "    @task\n"
+        "    def t(self): self.client.get('/')\n"
+        "class Odd(LoadTestShape):\n"
+        "    def tick(self):\n"
+        "        return (1, 10) if self.get_run_time() < 0.5 else 'lots'\n"
+    )
+    result = run_fastswarm(
+        "-H", target.url, "--headless", "--no-web", "-t", "30s", "--json", "r.json", cwd=tmp_path, timeout=60
+    )
+    assert result.returncode == 2, result.stderr
+    assert "fastswarm: warning: Odd drives this run; -t ignored" in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "fastswarm: error: Odd.tick() returned 'lots'; expected (users, spawn_rate), "
+        "(users, spawn_rate, user_classes), {'rate': R} or None"
+    )
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["shape"]["stages"][0]["users"] == 1
+    assert report["totals"]["requests"] > 0
