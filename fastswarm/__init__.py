@@ -22,6 +22,7 @@ _PUBLIC: dict[str, str] = {
     "RescheduleTask": "fastswarm.exceptions",
     "StopUser": "fastswarm.exceptions",
     "HttpUser": "fastswarm.http.users",
+    "FastHttpUser": "fastswarm.http.fast_users",
     "LoadTestShape": "fastswarm.shape",
     "SequentialTaskSet": "fastswarm.taskset",
     "TaskSet": "fastswarm.taskset",
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
     from fastswarm.exceptions import InterruptTaskSet as InterruptTaskSet
     from fastswarm.exceptions import RescheduleTask as RescheduleTask
     from fastswarm.exceptions import StopUser as StopUser
+    from fastswarm.http.fast_users import FastHttpUser as FastHttpUser
     from fastswarm.http.users import HttpUser as HttpUser
     from fastswarm.shape import LoadTestShape as LoadTestShape
     from fastswarm.tasks import tag as tag

@@ -82,6 +82,11 @@ def _check_task_classes(owner: type) -> None:
             raise TasksFileError(f"{owner.__name__}.tasks: {t.__name__} is a class but not a TaskSet")
 
 
+def _loop_turn() -> int:
+    """How many times this thread's event loop has polled (-2 where the loop cannot say)."""
+    return getattr(gevent.get_hub().loop, "iteration", -2)
+
+
 def _run_user(user: User) -> None:
     """The user greenlet's function; the user is ``greenlet.args[0]``, as Locust's runners expect."""
     user.run()
@@ -131,6 +136,7 @@ class User:
         self._spawned: Group | None = None
         self._taskset_instance: TaskSet | None = None
         self._on_stop_due = False
+        self._last_turn = -1  # the event loop's iteration when this user last yielded
 
     # -- what a tasks file overrides or calls --
 
@@ -290,9 +296,18 @@ class User:
 
     def _sleep_between_tasks(self, seconds: float) -> None:
         self._check_stop()
+        if seconds <= 0:
+            # A zero wait is there to let the other greenlets run. If the event loop has turned
+            # since this user last yielded, its task blocked (on I/O) and they already have, so
+            # the ~1 µs sleep(0) is skipped; a task that never blocks still yields every time.
+            turn = _loop_turn()
+            if turn != self._last_turn:
+                self._last_turn = turn
+                return
         self._state = UserState.WAITING
         gevent.sleep(seconds)
         self._state = UserState.RUNNING
+        self._last_turn = _loop_turn()
 
     def _report_error(self, exc: BaseException) -> None:
         env = self.environment

@@ -1,0 +1,375 @@
+"""``FastHttpSession``: the ``self.client`` of a ``FastHttpUser``; HttpSession's API, built for speed.
+
+Each user keeps its own keep-alive connection per origin (``fast_conn.Connection``), writes
+each request as one bytes object (the request line, a header block prebuilt per session,
+and only the headers this request adds), and reads the response with httptools. The
+result is the same ``Response`` the urllib3 client returns and is recorded the same way,
+once; a plain successful request goes straight to ``recorder.record`` and touches the
+``request`` event only when someone listens.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from base64 import b64encode
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode, urljoin, urlsplit
+
+from fastswarm.http.fast_conn import Connection, FastHeaders
+from fastswarm.http.response import (
+    Response,
+    ResponseContextManager,
+    TooManyRedirects,
+    default_outcome,
+    parse_set_cookies,
+    report,
+)
+from fastswarm.http.session import CookieJar, _encode_body
+
+if TYPE_CHECKING:
+    from fastswarm.env import Environment
+
+_REDIRECTS = frozenset((301, 302, 303, 307, 308))
+_WITH_BODY = frozenset(("POST", "PUT", "PATCH"))
+_SAFE_URL = "/:?&=%#@!$'()*+,;[]~"
+_NO_HEADERS = FastHeaders([])
+DEFAULT_HEADERS = {"User-Agent": "fastswarm", "Accept": "*/*", "Accept-Encoding": "gzip, deflate"}
+
+
+class _Headers(dict[str, str]):
+    """The session's default headers; any change marks the prebuilt header block stale."""
+
+    __slots__ = ("block",)
+
+    def __init__(self, initial: Mapping[str, str]) -> None:
+        super().__init__(initial)
+        self.block: bytes | None = None
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self.block = None
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self.block = None
+        super().__delitem__(key)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self.block = None
+        super().update(*args, **kwargs)
+
+    def pop(self, *args: Any) -> Any:
+        self.block = None
+        return super().pop(*args)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        self.block = None
+        return super().setdefault(key, default)
+
+    def clear(self) -> None:
+        self.block = None
+        super().clear()
+
+    def encoded(self) -> bytes:
+        block = self.block
+        if block is None:
+            block = self.block = "".join(f"{k}: {v}\r\n" for k, v in self.items()).encode("latin-1")
+        return block
+
+
+def _target(path: str) -> bytes:
+    """The request-target as bytes; characters HTTP does not allow are percent-encoded."""
+    try:
+        return path.encode("ascii") if " " not in path else quote(path, safe=_SAFE_URL).encode()
+    except UnicodeEncodeError:
+        return quote(path, safe=_SAFE_URL).encode("ascii")
+
+
+def _decode(content: bytes, headers: FastHeaders) -> bytes:
+    coding = headers.get("content-encoding", "").strip().lower()
+    if coding in ("gzip", "x-gzip", "deflate"):
+        try:
+            return zlib.decompress(content, 47)  # 32 + 15: gzip or zlib header, detected
+        except zlib.error:
+            if coding == "deflate":
+                return zlib.decompress(content, -15)  # raw deflate, as some servers send it
+            raise
+    return content
+
+
+class FastHttpSession:
+    """A user's fast HTTP client: per-origin keep-alive connections, cookies, one record per request.
+
+    ``insecure=True`` turns TLS certificate and host name verification off (it is on by
+    default). Timeouts are in seconds; ``timeout=`` on a request overrides the network one.
+    """
+
+    def __init__(
+        self,
+        environment: Environment,
+        base_url: str,
+        user: Any = None,
+        insecure: bool = False,
+        network_timeout: float | None = 60.0,
+        connection_timeout: float | None = 60.0,
+        max_redirects: int = 30,
+        default_headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"base URL must be http:// or https://host[:port], got {base_url!r}")
+        self.environment = environment
+        self.base_url = base_url
+        self.user = user
+        self.insecure = insecure
+        self.network_timeout = network_timeout
+        self.connection_timeout = connection_timeout
+        self.max_redirects = max_redirects
+        self.headers = _Headers({**DEFAULT_HEADERS, **(default_headers or {})})
+        self.cookies = CookieJar()
+        self.auth: tuple[str, str] | None = None
+        self.request_name: str | None = None
+        self._origin = (parts.scheme, parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+        self._prefix = parts.path.rstrip("/")
+        self._base = base_url.rstrip("/")
+        self._conn: Connection | None = None  # to the base URL's origin: the common case
+        self._others: dict[tuple[str, str, int], Connection] = {}
+
+    def close(self) -> None:
+        """Close every kept-alive connection of this session."""
+        for conn in (self._conn, *self._others.values()):
+            if conn is not None:
+                conn.close()
+        self._others.clear()
+
+    @contextmanager
+    def rename_request(self, name: str) -> Iterator[None]:
+        """Group the requests made inside the block under ``name`` (Locust's helper)."""
+        self.request_name = name
+        try:
+            yield
+        finally:
+            self.request_name = None
+
+    def _connection(self, origin: tuple[str, str, int]) -> Connection:
+        if origin == self._origin:
+            conn = self._conn
+            if conn is None:
+                conn = self._conn = self._new_connection(origin)
+            return conn
+        conn = self._others.get(origin)
+        if conn is None:
+            conn = self._others[origin] = self._new_connection(origin)
+        return conn
+
+    def _new_connection(self, origin: tuple[str, str, int]) -> Connection:
+        return Connection(origin[1], origin[2], origin[0] == "https", self.insecure, self.connection_timeout)
+
+    def _payload(
+        self,
+        method: str,
+        target: bytes,
+        conn: Connection,
+        headers: Mapping[str, str | None] | None,
+        cookies: Mapping[str, str] | None,
+        auth: tuple[str, str] | None,
+        body: bytes | None,
+        content_type: str | None,
+    ) -> bytes:
+        """The whole request as one bytes object; the common GET is one concatenation."""
+        block = self.headers.encoded()
+        if not (headers or cookies or self.cookies or auth or content_type or body is not None):
+            if method in _WITH_BODY:
+                return b"%s %s HTTP/1.1\r\n%s%sContent-Length: 0\r\n\r\n" % (
+                    method.encode(),
+                    target,
+                    conn.host_line,
+                    block,
+                )
+            return b"%s %s HTTP/1.1\r\n%s%s\r\n" % (method.encode(), target, conn.host_line, block)
+        # lower-cased name -> (name as written, value); None removes a session header.
+        extra: dict[str, tuple[str, str | None]] = {}
+        if content_type:
+            extra["content-type"] = ("Content-Type", content_type)
+        if auth:
+            extra["authorization"] = (
+                "Authorization",
+                "Basic " + b64encode(f"{auth[0]}:{auth[1]}".encode()).decode(),
+            )
+        if cookies or self.cookies:
+            jar = {**self.cookies, **cookies} if cookies else self.cookies
+            extra["cookie"] = ("Cookie", "; ".join(f"{k}={v}" for k, v in jar.items()))
+        for key, value in (headers or {}).items():
+            extra[key.lower()] = (key, value)
+        if extra and any(k.lower() in extra for k in self.headers):
+            block = "".join(
+                f"{k}: {v}\r\n" for k, v in self.headers.items() if k.lower() not in extra
+            ).encode("latin-1")
+        lines = "".join(f"{k}: {v}\r\n" for k, v in extra.values() if v is not None)
+        if body is not None or method in _WITH_BODY:
+            lines += f"Content-Length: {len(body) if body is not None else 0}\r\n"
+        head = b"%s %s HTTP/1.1\r\n%s%s%s\r\n" % (
+            method.encode(),
+            target,
+            conn.host_line,
+            block,
+            lines.encode("latin-1"),
+        )
+        return head + body if body else head
+
+    def _keep_cookies(self, headers: FastHeaders) -> None:
+        for key, value in parse_set_cookies(headers).items():
+            if value:
+                self.cookies[key] = value
+            else:
+                self.cookies.pop(key, None)
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        name: str | None = None,
+        catch_response: bool = False,
+        params: Any = None,
+        headers: Mapping[str, str | None] | None = None,
+        json: Any = None,
+        data: Any = None,
+        files: Any = None,
+        timeout: float | None = None,
+        allow_redirects: bool = True,
+        cookies: Mapping[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        context: dict[str, Any] | None = None,
+        stream: bool = False,
+    ) -> Response:
+        """Make a request, record it once (or when the catch_response block exits), return it.
+
+        ``url`` is a path joined to the base URL, or an absolute URL used as is. The stats
+        name is ``name``, else the path as given (with ``params``' query string).
+        """
+        method = method.upper()
+        query = ""
+        if params:
+            query = params if isinstance(params, str) else urlencode(params, doseq=True)
+            query = ("&" if "?" in url else "?") + query
+        if url[:1] == "/" or not url[:8].lower().startswith(("http://", "https://")):
+            path = url if url[:1] == "/" else "/" + url
+            origin = self._origin
+            target = _target(self._prefix + path + query)
+            full = self._base + path + query
+            if name is None:
+                name = self.request_name or url + query
+        else:
+            full = url + query
+            origin, target = self._split(full)
+            if name is None:
+                name = self.request_name
+                if name is None:
+                    parts = urlsplit(full)
+                    name = f"{parts.path or '/'}?{parts.query}" if parts.query else parts.path or "/"
+        body: Any = None
+        content_type = None
+        if data or json is not None or files:
+            body, content_type = _encode_body(data, json, files)
+            if isinstance(body, str):
+                body = body.encode()
+        auth = auth or self.auth
+        tmo = self.network_timeout if timeout is None else timeout
+        hook = self.environment.events.request
+        ctx = context
+        if hook:
+            user = self.user
+            ctx = user.context() if user is not None and hasattr(user, "context") else {}
+            if context:
+                ctx = {**ctx, **context}
+
+        start_time = time.time()
+        t0 = time.perf_counter()
+        status, reason, resp_headers, content = 0, "", _NO_HEADERS, b""
+        error: BaseException | None = None
+        try:
+            conn = self._connection(origin)
+            st = conn.exchange(
+                self._payload(method, target, conn, headers, cookies, auth, body, content_type), method, tmo
+            )
+            status = st.status
+            hops = 0
+            while True:
+                resp_headers = FastHeaders(st.headers)
+                if st.cookies:
+                    self._keep_cookies(resp_headers)
+                if not (allow_redirects and status in _REDIRECTS and "location" in resp_headers):
+                    break
+                if hops >= self.max_redirects:
+                    raise TooManyRedirects(f"Exceeded {self.max_redirects} redirects.")
+                hops += 1
+                full = urljoin(full, resp_headers["location"])
+                if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
+                    method, body, content_type = "GET", None, None
+                origin, target = self._split(full)
+                conn = self._connection(origin)
+                st = conn.exchange(
+                    self._payload(method, target, conn, headers, cookies, auth, body, content_type),
+                    method,
+                    tmo,
+                )
+                status = st.status
+            body_parts = st.body
+            content = body_parts[0] if len(body_parts) == 1 else b"".join(body_parts)
+            if st.encoded and content:
+                content = _decode(content, resp_headers)
+            reason = st.reason.decode("latin-1")
+        except Exception as exc:  # a transport failure becomes a failed request, never a crash
+            error = exc
+            status = 0
+        elapsed = time.perf_counter() - t0
+
+        response = Response(
+            method, full, name, status, reason, resp_headers, content, elapsed, start_time, error, ctx
+        )
+        if catch_response:
+            return ResponseContextManager(response, self.environment)
+        if error is None and status < 400 and not hook:
+            recorder = self.environment.recorder
+            if recorder is not None:
+                recorder.record(method, name, int(elapsed * 1e6), len(content), None)
+        else:
+            report(self.environment, response, *default_outcome(response))
+        return response
+
+    def _split(self, full: str) -> tuple[tuple[str, str, int], bytes]:
+        """(origin, request-target) of an absolute URL."""
+        parts = urlsplit(full)
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {full!r}")
+        port = parts.port or (443 if scheme == "https" else 80)
+        path = parts.path or "/"
+        return (scheme, parts.hostname, port), _target(f"{path}?{parts.query}" if parts.query else path)
+
+    def get(self, url: str, **kwargs: Any) -> Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, data: Any = None, json: Any = None, **kwargs: Any) -> Response:
+        return self.request("POST", url, data=data, json=json, **kwargs)
+
+    def put(self, url: str, data: Any = None, **kwargs: Any) -> Response:
+        return self.request("PUT", url, data=data, **kwargs)
+
+    def patch(self, url: str, data: Any = None, **kwargs: Any) -> Response:
+        return self.request("PATCH", url, data=data, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> Response:
+        return self.request("DELETE", url, **kwargs)
+
+    def head(self, url: str, **kwargs: Any) -> Response:
+        """HEAD does not follow redirects unless asked, as in requests."""
+        kwargs.setdefault("allow_redirects", False)
+        return self.request("HEAD", url, **kwargs)
+
+    def options(self, url: str, **kwargs: Any) -> Response:
+        return self.request("OPTIONS", url, **kwargs)

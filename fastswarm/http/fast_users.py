@@ -1,0 +1,58 @@
+"""``FastHttpUser``: a ``User`` whose ``self.client`` is a ``FastHttpSession`` on its host.
+
+The knobs are Locust's FastHttpUser class attributes, with one deliberate difference:
+TLS certificates are verified unless the class sets ``insecure = True``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from fastswarm.exceptions import ConfigError
+from fastswarm.http.fast import FastHttpSession
+from fastswarm.user import User
+
+if TYPE_CHECKING:
+    from fastswarm.env import Environment
+
+
+class FastHttpUser(User):
+    """A user that makes HTTP requests through ``self.client``: keep-alive, httptools-parsed.
+
+    Each user has its own connections and cookies, as separate browsers would.
+    """
+
+    abstract = True
+
+    network_timeout: float | None = 60.0
+    """Seconds to wait for each read from the server (None: forever)."""
+    connection_timeout: float | None = 60.0
+    """Seconds to wait for a connection (and TLS handshake) to be established."""
+    max_redirects: int = 30
+    """Redirects followed per request before it fails with TooManyRedirects."""
+    insecure: bool = False
+    """True skips TLS certificate and host name checks (Locust's default is True; ours is not)."""
+    default_headers: dict[str, str] | None = None
+    """Headers sent with every request, on top of User-Agent, Accept and Accept-Encoding."""
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        host = self.host or environment.host
+        if not host:
+            raise ConfigError(
+                "You must specify the base host. Either in the host attribute in the User class, "
+                "or on the command line using the --host option."
+            )
+        try:
+            self.client: Any = FastHttpSession(
+                environment,
+                host,
+                user=self,
+                insecure=self.insecure,
+                network_timeout=self.network_timeout,
+                connection_timeout=self.connection_timeout,
+                max_redirects=self.max_redirects,
+                default_headers=self.default_headers,
+            )
+        except ValueError as e:
+            raise ConfigError(f"{type(self).__name__}: {e}") from e
