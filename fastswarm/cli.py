@@ -335,8 +335,6 @@ def execute(config: Config) -> int:
         if config.list_users:
             print(describe_users(tasks.user_classes))
             return 0
-        if not config.headless and not config.worker:
-            raise ConfigError("the web UI is not available in this build yet; run with --headless")
         return run_module.run(config, tasks)
     except FastswarmError as exc:
         print(f"fastswarm: error: {exc}", file=sys.stderr)

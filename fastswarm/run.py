@@ -28,6 +28,7 @@ from fastswarm.ipc.messages import Stop
 from fastswarm.ipc.supervisor import Child, Supervisor, describe_status
 from fastswarm.ipc.worker import run_worker
 from fastswarm.loader import TasksFile
+from fastswarm.session_control import TestControl
 from fastswarm.shape_driver import ShapeDriver
 from fastswarm.stats import report
 from fastswarm.stats.aggregator import Aggregator
@@ -56,10 +57,11 @@ def _run_remote_workers(config: Config, tasks: TasksFile) -> int:
     return max(codes, default=0)
 
 
-class MasterSession:
-    """The master process from fork to exit code."""
+class MasterSession(TestControl):
+    """The master process from fork to exit code; the web app drives it via TestControl."""
 
     def __init__(self, config: Config, tasks: TasksFile) -> None:
+        self.init_control()
         self.config = config
         self.tasks = tasks
         self.supervisor = Supervisor()
@@ -72,7 +74,6 @@ class MasterSession:
         self.checks = parse_checks(config.checks)
         self.aborted_by: CheckResult | None = None  # the check that ended the run (--check-abort)
         self.shape: ShapeDriver | None = None
-
 
     def run(self) -> int:
         config = self.config
@@ -119,20 +120,25 @@ class MasterSession:
         gevent.signal_handler(signal.SIGINT, self._interrupt)
         gevent.signal_handler(signal.SIGTERM, self._interrupt)
         try:
+            self.open_hdr_log(aggregator)
+            self.start_web()
             env.events.init.fire(environment=env)
             if not runner.wait_for_workers(expected, config.expect_workers_timeout):
                 raise WorkerLostError(
                     f"only {len(runner.alive_workers())} of {expected} workers connected "
                     f"within {config.expect_workers_timeout:.0f} s"
                 )
-            if self.interrupts == 0:
+            if self.interrupts == 0 and config.headless:
                 self._run_test(runner)
+            elif self.interrupts == 0:
+                self.wait_for_end()  # web mode: the UI/API (or --autostart) runs tests until quit
             stopped_cleanly = runner.stop(force=self.interrupts >= 2)
             if not stopped_cleanly:
                 self.lost.append("some workers did not confirm the stop; their last interval may be missing")
             return self._finish(runner, aggregator)
         finally:
             self.quitting = True  # workers exiting from here on are not lost
+            self.close_control()
             env.events.quitting.fire(environment=env)
             runner.quit()
             channel.close()
@@ -232,6 +238,7 @@ class MasterSession:
             report.write_json_report(config.json_path, report.build_json_report(aggregator, run_info, extra))
         if config.csv_prefix:
             report.write_csv(config.csv_prefix, aggregator)
+        self.write_html(aggregator, run_info)
         for line in self.lost:
             print(f"fastswarm: error: {line}", file=sys.stderr)
         code = 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import sys
 from collections.abc import Iterable
+from datetime import datetime, timezone
 from functools import cache
 from typing import Any
 
@@ -181,6 +182,23 @@ class LatencyHistogram:
         h.end_time_stamp_msec = 0
         self.out_of_range = 0
 
+    def count_at_or_below(self, bounds_us: Iterable[int]) -> list[int]:
+        """Samples whose bucket starts at or below each bound (µs): Prometheus ``le`` counts.
+
+        Exact to the histogram's precision: a sample counts under ``le`` when the lowest
+        value its HDR bucket stands for is <= the bound.
+        """
+        wanted = list(bounds_us)
+        if not self._h.total_count:
+            return [0] * len(wanted)
+        cum = np.cumsum(self._counts(), dtype=np.uint64)
+        lowest = _index_tables()[0]
+        out = []
+        for bound in wanted:
+            i = int(np.searchsorted(lowest, bound, side="right")) - 1
+            out.append(int(cum[i]) if i >= 0 else 0)
+        return out
+
     def copy(self) -> LatencyHistogram:
         out = LatencyHistogram()
         out.merge(self)
@@ -192,3 +210,47 @@ class LatencyHistogram:
 
     def __repr__(self) -> str:
         return f"LatencyHistogram(count={self.count}, min={self.min}, max={self.max})"
+
+
+class HdrLogWriter:
+    """An HdrHistogram interval log (format 1.2), one line per interval, flushed as written.
+
+    hdrh's ``HistogramLogWriter`` cannot write its own start-time header (it calls a
+    datetime method that does not exist) and truncates the max column to whole units, so
+    the lines are written here in the same format; hdrh's ``HistogramLogReader`` (and the
+    Java tools) read them back. Values are µs; the max column is in ms.
+    Timestamps are relative to the run start given to ``open``.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.started_at = 0.0
+        self.intervals = 0
+        self._file: Any = None
+
+    def open(self, started_at: float) -> None:
+        """Create the file and write the header (start/base time, legend)."""
+        self.started_at = started_at
+        self._file = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        stamp = datetime.fromtimestamp(started_at, tz=timezone.utc).isoformat()
+        self._file.write("#[Histogram log format version 1.2]\n")
+        self._file.write(f"#[StartTime: {started_at:.3f} (seconds since epoch), {stamp}]\n")
+        self._file.write(f"#[BaseTime: {started_at:.3f} (seconds since epoch)]\n")
+        self._file.write('"StartTimestamp","Interval_Length","Interval_Max","Interval_Compressed_Histogram"\n')
+        self._file.flush()
+
+    def write_interval(self, started_at: float, ended_at: float, histogram: LatencyHistogram) -> None:
+        """Append one interval (epoch seconds); an empty histogram is skipped."""
+        if self._file is None or not histogram.count:
+            return
+        payload = histogram.to_bytes().decode("ascii")
+        start = max(0.0, started_at - self.started_at)
+        length = max(0.0, ended_at - started_at)
+        self._file.write(f"{start:.3f},{length:.3f},{histogram.max / 1000:.3f},{payload}\n")
+        self._file.flush()
+        self.intervals += 1
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None

@@ -7,6 +7,7 @@ tables live in ``console.py`` and are re-exported here for callers that want one
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 from dataclasses import dataclass
@@ -65,6 +66,9 @@ def _endpoint_json(r: EndpointRow) -> dict[str, Any]:
         },
         "corrected_latency_ms": latency_json(r.corrected_latency) if r.corrected_latency else None,
     }
+
+
+endpoint_json = _endpoint_json  # the status endpoint's /stats rows start from the same fields
 
 
 def build_json_report(agg: Aggregator, run: RunInfo, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -179,3 +183,24 @@ def write_csv(prefix: str | os.PathLike[str], agg: Aggregator) -> list[str]:
         for e in agg.errors():
             w.writerow([e.method, e.name, e.error, e.count])
     return paths
+
+
+def stats_csv_text(agg: Aggregator) -> str:
+    """PREFIX_stats.csv's content, for the status endpoint's /stats.csv."""
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(STATS_COLUMNS)
+    for r in agg.endpoint_rows():
+        w.writerow(_stats_csv_row(agg, r, StatsKey(r.method, r.name)))
+    w.writerow(_stats_csv_row(agg, agg.totals_row(), None))
+    return out.getvalue()
+
+
+def failures_csv_text(agg: Aggregator) -> str:
+    """PREFIX_failures.csv's content, for the status endpoint's /errors.csv."""
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(FAILURES_COLUMNS)
+    for e in agg.errors():
+        w.writerow([e.method, e.name, e.error, e.count])
+    return out.getvalue()

@@ -1,0 +1,235 @@
+"""The master session's commands and views: what the status endpoint (and run.py) call.
+
+``MasterSession`` (run.py) mixes this in. It owns the test's life inside one master
+process: start (or re-target) a test, stop it, reset the stats, and read a snapshot; the
+run-time timer, --autoquit, the status endpoint's server and the HdrHistogram log.
+A command never reaches into the runner from the web app; the app calls these.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+import gevent
+from gevent.lock import RLock
+
+from fastswarm.exceptions import ConfigError
+from fastswarm.ipc.coordinator import MasterRunner
+from fastswarm.stats.aggregator import Aggregator
+from fastswarm.stats.histogram import HdrLogWriter, LatencyHistogram
+from fastswarm.stats.html_report import build_html_report, write_html_report
+from fastswarm.stats.model import IntervalStats
+from fastswarm.stats.prometheus import RunGauges
+from fastswarm.stats.report import RunInfo
+from fastswarm.web.control import ControlError
+from fastswarm.web.snapshot import build_snapshot
+
+if TYPE_CHECKING:
+    from gevent.event import Event
+
+    from fastswarm.config import Config
+    from fastswarm.web.server import WebServer
+
+
+class TestControl:
+    """Mixin for MasterSession: needs ``config``, ``runner``, ``done``, ``started_at``."""
+
+    config: Config
+    runner: MasterRunner | None
+    done: Event
+    started_at: float
+
+    def init_control(self) -> None:
+        self._lock = RLock()
+        self._timer: gevent.Greenlet | None = None
+        self._autoquit: gevent.Greenlet | None = None
+        self._console: gevent.Greenlet | None = None
+        self._deadline: float | None = None
+        self.target_rate: float | None = None
+        self.web: WebServer | None = None
+        self.hdr_log: HdrLogWriter | None = None
+
+    # -- the commands --
+    @property
+    def aggregator(self) -> Aggregator:
+        return self._runner().aggregator
+
+    def supports_rate(self) -> bool:
+        return hasattr(self.runner, "set_rate")
+
+    def start_test(
+        self,
+        users: int,
+        spawn_rate: float,
+        host: str | None = None,
+        run_time: float | None = None,
+        rate: float | None = None,
+    ) -> None:
+        """Start the test, or re-target a running one; ``run_time`` (s) stops it later."""
+        runner = self._runner()
+        with self._lock:
+            if self.done.is_set():
+                raise ControlError("the master is shutting down")
+            if rate is not None:
+                set_rate = getattr(runner, "set_rate", None)
+                if set_rate is None:
+                    raise ControlError("rate: the open model is not available", "rate")
+                if host:
+                    runner.environment.host = host
+                set_rate(rate)
+            else:
+                runner.start(users, spawn_rate, host)
+            self.target_rate = rate
+            if not self.started_at:
+                self.started_at = time.time()
+            self._cancel(self._autoquit)
+            self._cancel(self._timer)
+            self._timer, self._deadline = None, None
+            if run_time:
+                self._deadline = time.monotonic() + run_time
+                self._timer = gevent.spawn_later(run_time, self._time_up)
+            # --headless: run.py's _run_test prints the console table itself.
+            if not self.config.headless and (self._console is None or self._console.dead):
+                self._console = gevent.spawn(self._console_loop, runner)  # type: ignore[attr-defined]
+
+    def stop_test(self) -> None:
+        """Stop every user; the master keeps serving (a --headless run then ends)."""
+        runner = self._runner()
+        with self._lock:
+            self._cancel(self._timer)
+            self._timer, self._deadline = None, None
+            self._cancel(self._console)
+            runner.stop()
+            if self.config.headless:
+                self.done.set()
+            elif self.config.autostart and self.config.autoquit is not None:
+                self._autoquit = gevent.spawn_later(self.config.autoquit, self._quit_now)
+
+    def reset_stats(self) -> None:
+        self._runner().reset_stats()
+
+    def snapshot(self) -> dict[str, Any]:
+        runner = self._runner()
+        left = None if self._deadline is None else max(0.0, self._deadline - time.monotonic())
+        defaults = {
+            "users": self.config.users,
+            "spawn_rate": self.config.spawn_rate,
+            "host": self.config.host,
+        }
+        return build_snapshot(runner, self._target_rate(runner), left, defaults)
+
+    def gauges(self) -> RunGauges:
+        runner = self._runner()
+        return RunGauges(
+            state=runner.state.value,
+            users=runner.user_count,
+            target_users=runner.target_users,
+            workers=runner.worker_count,
+            target_rate=self._target_rate(runner),
+        )
+
+    def run_info(self) -> RunInfo:
+        runner = self._runner()
+        return RunInfo(
+            started_at=self.started_at or time.time(),
+            duration_s=runner.aggregator.duration_s,
+            host=runner.environment.host or "",
+            users=runner.target_users,
+            processes=len(runner.workers),
+        )
+
+    # -- the session's life --
+    def wait_for_end(self) -> None:
+        """Start at once (--headless / --autostart) or wait for the web UI; return when done."""
+        config = self.config
+        if config.no_web and not (config.headless or config.autostart):
+            raise ConfigError("--no-web: needs --headless or --autostart (nothing could start the test)")
+        if config.headless or config.autostart:
+            rate = config.rate[0] if config.rate is not None and self.supports_rate() else None
+            self.start_test(config.users, config.spawn_rate, config.host, config.run_time, rate)
+        self.done.wait()
+        self._cancel(self._timer)
+        self._cancel(self._autoquit)
+        self._cancel(self._console)
+
+    def start_web(self) -> None:
+        """Serve the status endpoint unless --no-web (or a --headless run with no port)."""
+        config = self.config
+        if config.no_web:
+            return
+        from fastswarm.web.app import StatusApp
+        from fastswarm.web.server import WebServer
+
+        app = StatusApp(self, config.web_auth_token, config.users, config.spawn_rate)  # type: ignore[arg-type]
+        web = WebServer(app, config.web_host, config.web_port, config.web_auth_token)
+        try:
+            web.start()
+        except ConfigError as exc:
+            if not config.headless:
+                raise  # the UI is the only way to drive this run
+            # A headless run does not need the endpoint: a busy port (another run) must not end it.
+            print(f"fastswarm: warning: status endpoint not served: {exc}", file=sys.stderr, flush=True)
+            return
+        self.web = web
+
+    def open_hdr_log(self, aggregator: Aggregator) -> None:
+        """Start the --hdr-log file now, so a bad path fails before the test, not after it."""
+        path = self.config.hdr_log_path
+        if not path:
+            return
+        writer = HdrLogWriter(path)
+        try:
+            writer.open(time.time())
+        except OSError as exc:
+            raise ConfigError(f"--hdr-log: cannot write {path}: {exc.strerror}") from None
+        self.hdr_log = writer
+
+        def log_interval(worker_id: str, interval: IntervalStats) -> None:
+            merged = LatencyHistogram()
+            for entry in interval.entries:
+                merged.merge(LatencyHistogram.from_bytes(entry.histogram))
+            writer.write_interval(interval.started_at, interval.ended_at, merged)
+
+        aggregator.interval_listeners.append(log_interval)
+
+    def write_html(self, aggregator: Aggregator, run: RunInfo) -> None:
+        if self.config.html_path:
+            write_html_report(self.config.html_path, build_html_report(aggregator, run))
+
+    def close_control(self) -> None:
+        """Stop serving and close the files (the master is exiting)."""
+        if self.web is not None:
+            self.web.stop()
+            self.web = None
+        if self.hdr_log is not None:
+            self.hdr_log.close()
+
+    # -- internals --
+    def _runner(self) -> MasterRunner:
+        if self.runner is None:
+            raise ControlError("the master is not coordinating yet")
+        return self.runner
+
+    def _target_rate(self, runner: MasterRunner) -> float | None:
+        """The open model's current total rate (the runner knows it, ramps included)."""
+        rate = getattr(runner, "target_rate", None)
+        return float(rate) if isinstance(rate, (int, float)) else self.target_rate
+
+    def _time_up(self) -> None:
+        self._timer = None  # this greenlet must not kill itself in stop_test
+        if self.config.headless:
+            self.done.set()
+        else:
+            self.stop_test()
+
+    def _quit_now(self) -> None:
+        print("fastswarm: --autoquit: quitting", file=sys.stderr, flush=True)
+        self._autoquit = None
+        self.done.set()
+
+    @staticmethod
+    def _cancel(greenlet: gevent.Greenlet | None) -> None:
+        if greenlet is not None and greenlet is not gevent.getcurrent():
+            greenlet.kill(block=False)

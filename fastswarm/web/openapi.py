@@ -1,0 +1,177 @@
+"""The status endpoint's OpenAPI 3.1 document (GET /openapi.json).
+
+Kept beside the routes and in step with docs/status-api.md; tests check that every route
+the app serves is described here and that /stats answers with the documented keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_NUM = {"type": "number"}
+_INT = {"type": "integer"}
+_STR = {"type": "string"}
+
+
+def _obj(props: dict[str, Any], required: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "object", "properties": props}
+    if required:
+        out["required"] = list(props)
+    return out
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+LATENCY = _obj({k: _NUM for k in ("min", "mean", "p50", "p90", "p95", "p99", "p99.9", "max")})
+ENDPOINT = _obj(
+    {
+        "method": _STR,
+        "name": _STR,
+        "requests": _INT,
+        "failures": _INT,
+        "rps": _NUM,
+        "bytes_avg": _NUM,
+        "latency_ms": _ref("Latency"),
+        "failures_per_s": _NUM,
+        "current_rps": _NUM,
+        "current_p50": _NUM,
+        "current_p95": _NUM,
+        "current_p99": _NUM,
+    }
+)
+WORKER = _obj(
+    {
+        "id": _STR,
+        "index": _INT,
+        "host": _STR,
+        "pid": _INT,
+        "state": _STR,
+        "users": _INT,
+        "cpu_percent": _NUM,
+        "heartbeat_age_s": _NUM,
+        "alive": {"type": "boolean"},
+    }
+)
+SNAPSHOT = _obj(
+    {
+        "state": {"enum": ["waiting", "ready", "spawning", "running", "stopping", "stopped"]},
+        "users": _INT,
+        "target_users": _INT,
+        "spawn_rate": _NUM,
+        "target_rate": {"type": ["number", "null"]},
+        "host": {"type": ["string", "null"]},
+        "run_time_left_s": {"type": ["number", "null"]},
+        "duration_s": _NUM,
+        "defaults": _obj({"users": _INT, "spawn_rate": _NUM, "host": {"type": ["string", "null"]}}),
+        "workers": {"type": "array", "items": _ref("Worker")},
+        "totals": _ref("Endpoint"),
+        "endpoints": {"type": "array", "items": _ref("Endpoint")},
+        "errors": {
+            "type": "array",
+            "items": _obj({"method": _STR, "name": _STR, "error": _STR, "count": _INT}),
+        },
+        "user_errors": {
+            "type": "array",
+            "items": _obj({"kind": _STR, "message": _STR, "count": _INT, "traceback": _STR}),
+        },
+    }
+)
+HISTORY = _obj(
+    {
+        "limit": _INT,
+        "points": {
+            "type": "array",
+            "items": _obj(
+                {k: _NUM for k in ("t", "rps", "failures_per_s", "p50", "p95", "p99")} | {"users": _INT}
+            ),
+        },
+    }
+)
+SWARM = _obj(
+    {
+        "users": {"type": "integer", "minimum": 0, "description": "alias: user_count, locust_count"},
+        "spawn_rate": {"type": "number", "exclusiveMinimum": 0, "description": "alias: hatch_rate"},
+        "host": {"type": "string", "description": "http:// or https:// base URL"},
+        "run_time": {"type": ["number", "string"], "description": "seconds, or 30s / 5m / 1h30m"},
+        "rate": {"type": "number", "exclusiveMinimum": 0, "description": "open model: iterations/s"},
+    },
+    required=False,
+)
+ERROR = _obj({"error": _STR, "field": _STR}, required=False)
+RESULT = _obj({"success": {"type": "boolean"}, "message": _STR, "state": _STR})
+
+
+def _reply(description: str, schema: dict[str, Any] | None, kind: str = "application/json") -> dict[str, Any]:
+    out: dict[str, Any] = {"description": description}
+    if schema is not None:
+        out["content"] = {kind: {"schema": schema}}
+    return out
+
+
+def _get(
+    summary: str, schema: dict[str, Any] | None, kind: str = "application/json", public: bool = False
+) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "responses": {"200": _reply("OK", schema or _STR, kind)}}
+    if public:
+        op["security"] = []
+    return {"get": op}
+
+
+def _post(summary: str, body: dict[str, Any] | None) -> dict[str, Any]:
+    errors = {
+        "400": _reply("a bad value; the message names the field", _ref("Error")),
+        "409": _reply("refused in the current state (e.g. no worker connected)", _ref("Error")),
+        "415": _reply("the body is not application/json", _ref("Error")),
+    }
+    op: dict[str, Any] = {"summary": summary, "responses": {"200": _reply("done", _ref("Result")), **errors}}
+    op["requestBody"] = {
+        "required": body is not None,
+        "content": {"application/json": {"schema": body or {"type": "object"}}},
+    }
+    return {"post": op}
+
+
+def openapi_document() -> dict[str, Any]:
+    """A fresh copy of the document."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "fastswarm status endpoint",
+            "version": "1",
+            "description": "Live stats, Prometheus metrics, reports and run control of a fastswarm "
+            "master. With --web-auth-token every route but /healthz needs 'Authorization: Bearer "
+            "TOKEN'. State changes only by POST with a JSON body.",
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Latency": LATENCY,
+                "Endpoint": ENDPOINT,
+                "Worker": WORKER,
+                "Snapshot": SNAPSHOT,
+                "History": HISTORY,
+                "Swarm": SWARM,
+                "Error": ERROR,
+                "Result": RESULT,
+            },
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/": _get("the web UI", None, "text/html"),
+            "/healthz": _get("liveness; never needs a token", _obj({"status": _STR}), public=True),
+            "/stats": _get("live snapshot", _ref("Snapshot")),
+            "/stats/history": _get(
+                "per-second series, oldest first, at most `limit` points", _ref("History")
+            ),
+            "/metrics": _get("Prometheus text exposition 0.0.4", None, "text/plain"),
+            "/openapi.json": _get("this document", {"type": "object"}),
+            "/report.html": _get("self-contained HTML report of the stats so far", None, "text/html"),
+            "/stats.csv": _get("stats in Locust's _stats.csv columns", None, "text/csv"),
+            "/errors.csv": _get("failures in Locust's _failures.csv columns", None, "text/csv"),
+            "/swarm": _post("start (or re-target) the test", _ref("Swarm")),
+            "/stop": _post("stop the users; the master keeps serving", None),
+            "/reset": _post("forget the stats so far", None),
+        },
+    }

@@ -1,0 +1,72 @@
+"""Serving the status app from the master process on gevent.pywsgi, as one more greenlet."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+import sys
+from typing import Any
+
+from gevent.pywsgi import WSGIServer
+
+from fastswarm.exceptions import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and names that resolve only to them."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    if host in ("", "*"):
+        return False
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except OSError:
+        return False
+    return bool(infos) and all(ipaddress.ip_address(i[4][0]).is_loopback for i in infos)
+
+
+class WebServer:
+    """The status endpoint's listener. Building it binds nothing; ``start`` does."""
+
+    def __init__(self, app: Any, host: str, port: int, token: str | None) -> None:
+        self.app = app
+        self.host = "0.0.0.0" if host in ("*", "") else host
+        self.port = port
+        self.token = token
+        self._server: WSGIServer | None = None
+
+    def start(self) -> None:
+        """Bind, warn if exposed without a token, and serve in the background."""
+        if not self.token and not is_loopback(self.host):
+            print(
+                f"fastswarm: WARNING: the status endpoint on {self.host}:{self.port} can start and stop "
+                "tests and is reachable from other machines WITHOUT authentication; "
+                "set --web-auth-token (or FASTSWARM_WEB_AUTH_TOKEN)",
+                file=sys.stderr,
+                flush=True,
+            )
+        server = WSGIServer((self.host, self.port), self.app, log=None, error_log=log)
+        try:
+            server.start()
+        except OSError as exc:
+            raise ConfigError(
+                f"--web-port: cannot listen on {self.host}:{self.port}: {exc.strerror}"
+            ) from None
+        self._server = server
+        self.port = server.server_port
+        shown = f"[{self.host}]" if ":" in self.host else self.host
+        print(
+            f"fastswarm: web UI and status endpoint at http://{shown}:{self.port}/",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop(timeout=1)
+            self._server = None

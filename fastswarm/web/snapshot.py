@@ -1,0 +1,71 @@
+"""The GET /stats document, built from the master's runner and aggregator.
+
+Endpoint rows carry the --json report's fields (``report.endpoint_json``) plus the live
+ones, so a script can read a final report and a live snapshot with the same code.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from fastswarm.stats import report
+from fastswarm.stats.model import EndpointRow
+
+if TYPE_CHECKING:
+    from fastswarm.ipc.coordinator import MasterRunner
+
+
+def endpoint(row: EndpointRow) -> dict[str, Any]:
+    out = report.endpoint_json(row)
+    out["failures_per_s"] = round(row.failures_per_s, 3)
+    out["current_rps"] = round(row.current_rps, 3)
+    out["current_p50"] = row.current_p50
+    out["current_p95"] = row.current_p95
+    out["current_p99"] = row.current_p99
+    return out
+
+
+def build_snapshot(
+    runner: MasterRunner,
+    target_rate: float | None,
+    run_time_left_s: float | None,
+    defaults: dict[str, Any],
+) -> dict[str, Any]:
+    agg = runner.aggregator
+    now = time.monotonic()
+    workers = [
+        {
+            "id": w.client_id,
+            "index": w.index,
+            "host": w.hostname,
+            "pid": w.pid,
+            "state": w.state,
+            "users": w.users,
+            "cpu_percent": round(w.cpu_percent, 1),
+            "heartbeat_age_s": round(max(0.0, now - w.last_seen), 3),
+            "alive": w.alive,
+        }
+        for w in sorted(runner.workers.values(), key=lambda w: (not w.alive, w.index))
+    ]
+    return {
+        "state": runner.state.value,
+        "users": runner.user_count,
+        "target_users": runner.target_users,
+        "spawn_rate": runner.spawn_rate,
+        "target_rate": target_rate,
+        "host": runner.environment.host,
+        "run_time_left_s": None if run_time_left_s is None else round(run_time_left_s, 1),
+        "duration_s": round(agg.duration_s, 3),
+        "defaults": defaults,
+        "workers": workers,
+        "totals": endpoint(agg.totals_row()),
+        "endpoints": [endpoint(r) for r in agg.endpoint_rows()],
+        "errors": [
+            {"method": e.method, "name": e.name, "error": e.error, "count": e.count} for e in agg.errors()
+        ],
+        "user_errors": [
+            {"kind": u.kind, "message": u.message, "count": u.count, "traceback": u.traceback}
+            for u in agg.user_errors()
+        ],
+    }

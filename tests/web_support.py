@@ -1,0 +1,125 @@
+"""A real fastswarm master with its status endpoint, run as a subprocess for the web tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import ROOT
+
+TASKS = """
+from fastswarm import HttpUser, task, constant
+
+class Quick(HttpUser):
+    wait_time = constant(0.02)
+
+    @task(3)
+    def home(self):
+        self.client.get("/")
+
+    @task(1)
+    def missing(self):
+        self.client.get("/status/404", name="/status/{code}")
+"""
+
+_URL = re.compile(r"status endpoint at (http://\S+?)/?$", re.M)
+
+
+class Master:
+    """``fastswarm`` started with ``args`` in ``folder``; output goes to files (no pipe stalls)."""
+
+    def __init__(self, folder: Path, *args: str, env: dict[str, str] | None = None) -> None:
+        (folder / "tasks.py").write_text(TASKS)
+        self.folder = folder
+        self.out = (folder / "stdout.txt").open("w")
+        self.err_path = folder / "stderr.txt"
+        self.err = self.err_path.open("w")
+        full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "fastswarm", *args],
+            cwd=folder,
+            env=full_env,
+            stdout=self.out,
+            stderr=self.err,
+        )
+        self.url = self._wait_for_url()
+        self.token: str | None = None
+
+    def _wait_for_url(self, timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = _URL.search(self.err_path.read_text())
+            if found:
+                return found.group(1)
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.1)
+        self.kill()
+        raise AssertionError(f"no status endpoint: {self.err_path.read_text()}")
+
+    @property
+    def stderr(self) -> str:
+        return self.err_path.read_text()
+
+    @property
+    def stdout(self) -> str:
+        return (self.folder / "stdout.txt").read_text()
+
+    def request(
+        self,
+        path: str,
+        method: str = "GET",
+        body: Any = None,
+        content_type: str | None = "application/json",
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, str], bytes]:
+        data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+        all_headers = dict(headers or {})
+        if content_type and method == "POST":
+            all_headers["Content-Type"] = content_type
+        if self.token and "Authorization" not in all_headers:
+            all_headers["Authorization"] = f"Bearer {self.token}"
+        req = urllib.request.Request(self.url + path, data=data, method=method, headers=all_headers)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as res:
+                return res.status, dict(res.headers), res.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, dict(exc.headers), exc.read()
+
+    def json(self, path: str, method: str = "GET", body: Any = None) -> Any:
+        status, _, raw = self.request(path, method, body if body is not None or method == "GET" else {})
+        assert status == 200, (path, status, raw)
+        return json.loads(raw)
+
+    def wait_for(self, predicate: Any, timeout: float = 20, what: str = "condition") -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            snap = self.json("/stats")
+            if predicate(snap):
+                return snap
+            time.sleep(0.2)
+        raise AssertionError(f"timed out waiting for {what}: {snap}")
+
+    def interrupt(self, timeout: float = 30) -> int:
+        """Ctrl-C: the master stops the test, writes its reports and exits."""
+        self.process.send_signal(signal.SIGINT)
+        try:
+            return self.process.wait(timeout=timeout)
+        finally:
+            self.kill()
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.out.close()
+        self.err.close()
