@@ -29,6 +29,7 @@ _PUBLIC: dict[str, str] = {
     "User": "fastswarm.user",
     "tag": "fastswarm.tasks",
     "task": "fastswarm.tasks",
+    "run_single_user": "fastswarm.debug",
     "between": "fastswarm.wait_time",
     "constant": "fastswarm.wait_time",
     "constant_pacing": "fastswarm.wait_time",
@@ -41,7 +42,11 @@ __all__ = [*_PUBLIC, "__version__"]
 def __getattr__(name: str) -> Any:
     module = _PUBLIC.get(name)
     if module is None:
-        raise AttributeError(f"module 'fastswarm' has no attribute {name!r}")
+        from fastswarm.compat import package_attr  # HttpLocust, Locust: one warning, then cached
+
+        value = package_attr(name)
+        globals()[name] = value
+        return value
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
@@ -52,6 +57,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from fastswarm.debug import run_single_user as run_single_user
     from fastswarm.env import Environment as Environment
     from fastswarm.env import is_master as is_master
     from fastswarm.env import is_worker as is_worker

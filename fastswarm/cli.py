@@ -25,7 +25,13 @@ def _patch_gevent() -> None:
 
 
 @click.command(
-    context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": ENV_PREFIX},
+    # Unknown options pass through as arguments: a tasks file may declare them
+    # (init_command_line_parser), and it is imported only after this parse (options.py).
+    context_settings={
+        "help_option_names": ["-h", "--help"],
+        "auto_envvar_prefix": ENV_PREFIX,
+        "ignore_unknown_options": True,
+    },
     epilog="Settings also come from fastswarm.toml or [tool.fastswarm] in pyproject.toml, and from "
     "FASTSWARM_<OPTION> variables (command line > environment > file). Subcommand: fastswarm target.",
 )
@@ -326,10 +332,17 @@ def execute(config: Config) -> int:
     _patch_gevent()  # already done by main(); here for callers that skip it
     from fastswarm import loader
     from fastswarm import run as run_module
+    from fastswarm.compat import show_deprecations
+    from fastswarm.event import events
     from fastswarm.listing import describe_users
+    from fastswarm.options import apply_custom_options
 
+    show_deprecations()
     try:
-        tasks = loader.load(config.locustfile or None, config.user_class_names)
+        tasks = loader.load(config.locustfile or None)
+        config = apply_custom_options(config, events)
+        if config.user_class_names:
+            tasks = loader.select_users(tasks, config.user_class_names)
         if config.tags or config.exclude_tags:
             tasks = loader.select_tags(tasks, config.tags, config.exclude_tags)
         if config.list_users:

@@ -150,6 +150,14 @@ class Config:
     check_abort: bool = False
     extra_options: dict[str, Any] = field(default_factory=dict)
 
+    def __getattr__(self, name: str) -> Any:
+        """A tasks file's custom option (``environment.parsed_options.my_opt``), as Locust reads it."""
+        if name != "extra_options" and not name.startswith("__"):
+            options = self.extra_options
+            if name in options:
+                return options[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def __post_init__(self) -> None:
         if self.users < 0:
             raise ConfigError("--users: must be 0 or more")

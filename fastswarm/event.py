@@ -230,5 +230,13 @@ class Events:
     """In every process, every few seconds, with its resource use. Arguments: ``environment``,
     ``cpu_usage`` (percent of one core), ``memory_usage`` (bytes, resident)."""
 
+    def __getattr__(self, name: str) -> Any:
+        """Older event names (``request_success``, ``locust_start_hatching``...): see compat.py."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        from fastswarm.compat import legacy_event
+
+        return legacy_event(self, name)
+
 
 events = Events()

@@ -65,6 +65,16 @@ def load(given: str | None, class_names: tuple[str, ...] = ()) -> TasksFile:
     return TasksFile(path, module, tuple(users), _find_shape(module))
 
 
+def select_users(tasks: TasksFile, class_names: tuple[str, ...]) -> TasksFile:
+    """Keep only the named User classes (the command line's words left after custom options)."""
+    by_name = {cls.__name__: cls for cls in tasks.user_classes}
+    missing = [name for name in class_names if name not in by_name]
+    if missing:
+        known = ", ".join(sorted(by_name)) or "none"
+        raise TasksFileError(f"{tasks.path.name}: no User class named {', '.join(missing)} (found: {known})")
+    return replace(tasks, user_classes=tuple(by_name[name] for name in class_names))
+
+
 def _import(path: Path) -> ModuleType:
     module_name = "fastswarm_tasks_" + path.stem
     spec = importlib.util.spec_from_file_location(module_name, path)

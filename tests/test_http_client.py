@@ -374,7 +374,8 @@ def test_http_user_host_resolution(env: Environment) -> None:
     user = NoHost(env)
     assert isinstance(user.client, HttpSession) and user.client.base_url == "http://127.0.0.1:8"
     assert user.client.user is user and user.client.environment is env
-    assert WithHost(env).client.base_url == "http://127.0.0.1:9"  # the class attribute wins
+    # --host (environment.host) wins over the class attribute, as Locust's runner does.
+    assert WithHost(env).client.base_url == "http://127.0.0.1:8"
     env.host = None
     with pytest.raises(ConfigError, match="You must specify the base host"):
         NoHost(env)

@@ -37,7 +37,7 @@ class FastHttpUser(User):
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
-        host = self.host or environment.host
+        host = environment.host or self.host  # --host (or the web UI's host) wins, as in Locust
         if not host:
             raise ConfigError(
                 "You must specify the base host. Either in the host attribute in the User class, "

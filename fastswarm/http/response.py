@@ -11,7 +11,7 @@ from __future__ import annotations
 import json as _json
 from collections.abc import Mapping
 from http.cookies import CookieError, SimpleCookie
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from fastswarm.event import error_text
 from fastswarm.exceptions import (
@@ -47,6 +47,13 @@ class TooManyRedirects(Exception):
 def status_error_text(status_code: int, reason: str) -> str:
     """The stats line for a status >= 400, without the URL so that one endpoint's errors group."""
     return f"HTTPError {status_code}: {reason}"
+
+
+class SentRequest(NamedTuple):
+    """``response.request`` as in requests: what was sent (old locustfiles read its method)."""
+
+    method: str
+    url: str
 
 
 class Response:
@@ -104,6 +111,11 @@ class Response:
 
     def __bool__(self) -> bool:
         return self.ok
+
+    @property
+    def request(self) -> SentRequest:
+        """The request this answers: ``.method`` and ``.url``."""
+        return SentRequest(self.request_method, self.url)
 
     @property
     def ok(self) -> bool:

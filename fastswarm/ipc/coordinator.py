@@ -41,6 +41,7 @@ from fastswarm.ipc.messages import (
 )
 from fastswarm.ipc.open_control import OpenModelControl, RunState
 from fastswarm.ipc.worker import CustomMessage
+from fastswarm.options import shareable_options
 from fastswarm.stats.aggregator import Aggregator
 from fastswarm.stats.model import IntervalStats
 
@@ -100,9 +101,15 @@ class MasterRunner(OpenModelControl):
     def worker_count(self) -> int:
         return len(self.alive_workers())
 
-    def register_message(self, msg_type: str, listener: Callable[..., None]) -> None:
-        """Call ``listener(environment=, msg=)`` when a worker sends ``msg_type``."""
-        self._handlers[msg_type] = listener
+    def register_message(
+        self, msg_type: str, listener: Callable[..., None], concurrent: bool = False
+    ) -> None:
+        """Call ``listener(environment=, msg=)`` when a worker sends ``msg_type``.
+
+        ``concurrent=True`` runs it in its own greenlet, so a slow handler does not hold up
+        the inbox (Locust's flag).
+        """
+        self._handlers[msg_type] = (lambda **kw: gevent.spawn(listener, **kw)) if concurrent else listener
 
     def send_message(self, msg_type: str, data: Any = None, client_id: str | None = None) -> None:
         """Send a custom message to one worker (by client_id) or to all."""
@@ -296,7 +303,7 @@ class MasterRunner(OpenModelControl):
         self.workers[identity] = WorkerInfo(
             identity, index, hello.pid, hello.hostname, last_seen=time.monotonic()
         )
-        self.channel.send(identity, Welcome(index, self._expected, {}))
+        self.channel.send(identity, Welcome(index, self._expected, shareable_options(self.options)))
 
     def _heartbeat_loop(self) -> None:
         interval, timeout = self.options.heartbeat_interval, self.options.heartbeat_timeout

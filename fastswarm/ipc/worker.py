@@ -38,6 +38,7 @@ from fastswarm.ipc.messages import (
     Welcome,
     WorkerError,
 )
+from fastswarm.options import merge_remote_options
 from fastswarm.stats.recorder import Recorder
 
 log = logging.getLogger(__name__)
@@ -99,9 +100,13 @@ class WorkerRunner:
     def user_count(self) -> int:
         return self.users.user_count + self.open.user_count
 
-    def register_message(self, msg_type: str, listener: MessageHandler) -> None:
-        """Call ``listener(environment=, msg=)`` when the master sends ``msg_type``."""
-        self._handlers[msg_type] = listener
+    def register_message(self, msg_type: str, listener: MessageHandler, concurrent: bool = False) -> None:
+        """Call ``listener(environment=, msg=)`` when the master sends ``msg_type``.
+
+        ``concurrent=True`` runs it in its own greenlet, so a slow handler does not hold up
+        the master's next messages (Locust's flag).
+        """
+        self._handlers[msg_type] = (lambda **kw: gevent.spawn(listener, **kw)) if concurrent else listener
 
     def send_message(self, msg_type: str, data: Any = None) -> None:
         """Send a custom message to the master."""
@@ -246,9 +251,24 @@ class WorkerRunner:
             if self.forked and os.getppid() != parent:
                 self.master_lost = True
                 return
-            self.channel.send(
-                Heartbeat(self.users.user_count, self._cpu.read(), self.state, self._loop_lag_ms)
-            )
+            cpu = self._cpu.read()
+            self.channel.send(Heartbeat(self.user_count, cpu, self.state, self._loop_lag_ms))
+            events = self.environment.events
+            if events.heartbeat:
+                events.heartbeat.fire(client_id=self.client_id, timestamp=time.time())
+            if events.usage_monitor:
+                events.usage_monitor.fire(
+                    environment=self.environment, cpu_usage=cpu, memory_usage=_resident_bytes()
+                )
+
+
+def _resident_bytes() -> int:
+    """This process's resident memory (Linux /proc; 0 where it cannot be read)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def run_worker(options: Any, user_classes: list[Any], address: str, forked: bool = False) -> int:
@@ -276,7 +296,7 @@ def run_worker(options: Any, user_classes: list[Any], address: str, forked: bool
             worker_index=reply.worker_index,
             worker_count=reply.worker_count,
             stop_timeout=options.stop_timeout,
-            parsed_options=options,
+            parsed_options=merge_remote_options(options, reply.options),
         )
         env.events.request.bind(env.recorder)
         runner = WorkerRunner(env, channel, options, forked)
@@ -284,7 +304,10 @@ def run_worker(options: Any, user_classes: list[Any], address: str, forked: bool
         set_current(env)
         try:
             env.events.init.fire(environment=env)
-            return runner.serve()
+            code = runner.serve()
+            env.events.quitting.fire(environment=env)
+            env.events.quit.fire(exit_code=code)
+            return code
         except Exception as exc:  # noqa: BLE001 - reported to the master, then this worker exits
             channel.send(WorkerError(type(exc).__name__, str(exc), traceback.format_exc()))
             return 1

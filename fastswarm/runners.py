@@ -1,0 +1,33 @@
+"""``fastswarm.runners``: the runner classes a locustfile checks ``environment.runner`` against.
+
+Locust code writes ``isinstance(environment.runner, MasterRunner)`` to act only in the
+master; the same check works here because these are the real classes: the master's
+``environment.runner`` is a ``MasterRunner``, each worker's a ``WorkerRunner``.
+
+``LocalRunner`` exists so such files import, but nothing is ever one: fastswarm has no
+single-process mode, a plain run is a master with one worker. So the common Locust idiom
+``if not isinstance(environment.runner, MasterRunner):`` (meaning "where users run") holds in
+the workers, as it should. ``Runner`` is a base that both real runners count as.
+Prefer ``environment.role`` or ``fastswarm.is_master()`` in new files.
+"""
+
+from __future__ import annotations
+
+from abc import ABC
+
+from fastswarm.ipc.coordinator import MasterRunner as MasterRunner
+from fastswarm.ipc.worker import WorkerRunner as WorkerRunner
+
+
+class Runner(ABC):  # noqa: B024 - a virtual base for isinstance checks only
+    """Any runner: ``isinstance(environment.runner, Runner)`` is True in every process."""
+
+
+class LocalRunner(Runner):  # noqa: B024
+    """Locust's single-process runner. fastswarm never makes one (see the module docstring)."""
+
+
+Runner.register(MasterRunner)
+Runner.register(WorkerRunner)
+
+__all__ = ["LocalRunner", "MasterRunner", "Runner", "WorkerRunner"]

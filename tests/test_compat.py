@@ -1,0 +1,266 @@
+"""Locust-style tasks files (tests/compat/) run end to end, each with a check on what it did.
+
+Every file is run by the real command line against the one shared built-in target, for about
+a second, and its JSON report, exit code, stderr and (where the file writes one) its
+``$COMPAT_LOG`` are checked for something specific to that file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, Target, run_fastswarm
+
+COMPAT = ROOT / "tests" / "compat"
+
+
+@dataclass
+class Run:
+    result: subprocess.CompletedProcess[str]
+    report: dict[str, Any]
+    log: list[str]
+
+    def rows(self) -> dict[str, dict[str, Any]]:
+        return {e["name"]: e for e in self.report["endpoints"]}
+
+    def requests(self, name: str) -> int:
+        row = self.rows().get(name)
+        return int(row["requests"]) if row else 0
+
+
+@dataclass
+class Case:
+    check: Callable[[Run], None]
+    args: tuple[str, ...] = ()
+    code: int = 0
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def _weights(run: Run) -> None:
+    often, rarely, light = run.requests("often"), run.requests("rarely"), run.requests("light")
+    assert often > 0 and rarely > 0 and light > 0
+    assert 2.0 < often / rarely < 4.5, (often, rarely)
+    # 3 Heavy users to 1 Light: Heavy's two tasks together outnumber Light's.
+    assert (often + rarely) / light > 1.8, (often, rarely, light)
+
+
+def _tags(run: Run) -> None:
+    assert set(run.rows()) == {"home", "list"}
+
+
+def _nested(run: Run) -> None:
+    inner, outer = run.requests("inner"), run.requests("outer")
+    assert inner > 0 and outer > 0  # interrupt() returned to Outer, which ran its own task
+
+
+def _sequential(run: Run) -> None:
+    by_user: dict[str, list[str]] = {}
+    for line in run.log:
+        user, step = line.split()
+        by_user.setdefault(user, []).append(step)
+    assert len(by_user) == 2
+    cycle = ["1-cart", "2-address", "3-pay"]
+    for steps in by_user.values():
+        assert len(steps) >= 6 and steps == [cycle[i % 3] for i in range(len(steps))]
+
+
+def _login(run: Run) -> None:
+    assert run.requests("login") == 3  # once per user
+    assert run.requests("profile") > 10 and run.report["totals"]["failures"] == 0
+
+
+def _catch(run: Run) -> None:
+    rows = run.rows()
+    assert rows["expected-404"]["failures"] == 0 and rows["expected-404"]["requests"] > 0
+    assert rows["wrong-body"]["failures"] == rows["wrong-body"]["requests"] > 0
+    assert {e["error"] for e in run.report["errors"]} == {"body check failed"}
+
+
+def _grouping(run: Run) -> None:
+    assert list(run.rows()) == ["/bytes/[n]"] and run.requests("/bytes/[n]") > 50
+
+
+def _custom_wait(run: Run) -> None:
+    # 2 users, a task then 0.2 s: about 5/s each over ~1 s, never a busy loop.
+    assert 4 <= run.requests("tick") <= 20, run.requests("tick")
+
+
+def _shape(run: Run) -> None:
+    starts = Counter(line for line in run.log if line.startswith("test_start"))
+    assert starts == {"test_start master": 1, "test_start worker": 2}, starts
+    # The shape went 2 -> 6 -> 3 users: the master saw each ramp complete.
+    assert "spawned 6" in run.log and "spawned 3" in run.log
+    assert [s["users"] for s in run.report["shape"]["stages"]] == [2, 6, 3]
+
+
+def _listeners(run: Run) -> None:
+    seen = Counter(" ".join(line.split()[:2]) for line in run.log)
+    for event in ("init", "test_start", "test_stopping", "test_stop", "quitting"):
+        assert seen[f"{event} master"] == 1 and seen[f"{event} worker"] == 2, (event, seen)
+    assert seen["request first"] == 2  # one user per worker, one request each
+    assert seen["quit 0"] == 3  # the master and both workers
+    pids = {line.split()[1] for line in run.log if line.startswith("worker_report")}
+    assert len(pids) == 2  # report_to_master's extra data reached worker_report from both
+
+
+def _partition(run: Run) -> None:
+    slices = [line.split() for line in run.log if line.startswith("slice")]
+    assert sorted(s[1] for s in slices) == ["0", "1"] and {s[2] for s in slices} == {"2"}
+    accounts = [a for s in slices for a in s[3].split(",")]
+    assert sorted(accounts) == sorted(f"acct-{n}" for n in range(20))  # disjoint and complete
+    users = [line.split() for line in run.log if line.startswith("user")]
+    ids = [int(u[1]) for u in users]
+    assert len(ids) == 6 and sorted(ids) == list(range(6))  # unique across both workers
+    assert {u[2] for u in users} == {"0", "1"} and len({u[3] for u in users}) == 2
+    assert all(int(u[1]) % 2 == int(u[2]) for u in users)
+    assert run.report["totals"]["failures"] == 0 and run.requests("use account") > 0
+
+
+def _messages(run: Run) -> None:
+    assert "worker 0 got ['user0-0']" in run.log
+    assert "worker 1 got ['user1-0', 'user1-1']" in run.log
+    acks = sorted(line.split()[2] for line in run.log if line.startswith("master ack"))
+    assert acks == ["0:1", "1:2"]
+    assert run.requests("has data") > 0 and run.report["totals"]["failures"] == 0
+
+
+def _stop_user(run: Run) -> None:
+    assert run.requests("limited") == 3 * 3
+
+
+def _seed_httplocust(run: Run) -> None:
+    assert list(run.rows()) == ["/resources/UUID"] and run.report["totals"]["failures"] == 0
+    # min_wait/max_wait 90..110 ms: at most ~11 tasks a second per user.
+    assert 2 <= run.requests("/resources/UUID") <= 30
+    for old in ("HttpLocust is deprecated", "'task_set = X' is deprecated", "'min_wait'/'max_wait'"):
+        assert run.result.stderr.count(old) == 1, (old, run.result.stderr)
+
+
+def _seed_catch(run: Run) -> None:
+    assert run.requests("/jobs/ID") > 5 and run.report["totals"]["failures"] == 0
+
+
+def _seed_async(run: Run) -> None:
+    row = run.rows()["POST /things/ID - async"]
+    assert row["requests"] > row["failures"] > 0  # some succeeded, the 10 ms ones timed out
+    assert row["latency_ms"]["max"] >= 190  # a job is ACTIVE after 200 ms
+    assert any("timed out after 0.01 seconds" in e["error"] for e in run.report["errors"])
+    for old in ("events.request_success is deprecated", "events.request_failure is deprecated"):
+        assert run.result.stderr.count(old) == 1, run.result.stderr
+
+
+def _seed_is_master(run: Run) -> None:
+    master = "init master=True worker=False role=master MasterRunner=True WorkerRunner=False"
+    worker = "init master=False worker=True role=worker MasterRunner=False WorkerRunner=True"
+    inits = Counter(line.split(" LocalRunner")[0] for line in run.log if line.startswith("init"))
+    assert inits == {master: 1, worker: 2}
+    assert all("LocalRunner=False Runner=True" in line for line in run.log if line.startswith("init"))
+    assert run.log.count("master saves the report") == 1
+    cleanups = sorted(line for line in run.log if "cleans up" in line)
+    assert cleanups == ["worker 0 cleans up", "worker 1 cleans up"]
+
+
+def _seed_hatching(run: Run) -> None:
+    roles = Counter(line.split()[0] for line in run.log)
+    assert roles == {"master": 1, "worker": 2}
+    assert len({line.split()[2] for line in run.log}) == 3  # three different processes
+    assert run.result.stderr.count("events.locust_start_hatching is deprecated") == 1
+    assert run.result.stderr.count("events.master_start_hatching is deprecated") == 1
+
+
+def _seed_event_hook(run: Run) -> None:
+    assert run.log == ["handled 1 2", "sum 3"]
+    assert run.result.stderr.count("events.EventHook is deprecated") == 1
+
+
+def _fasthttp(run: Run) -> None:
+    assert list(run.rows()) == ["fast"] and run.requests("fast") > 50
+    assert run.report["user_errors"] == []  # RescheduleTask is control flow, not an error
+
+
+def _options(run: Run) -> None:
+    assert sorted(run.log) == ["master 7 eu", "worker 7 eu", "worker 7 eu"]
+
+
+def _options_env(run: Run) -> None:
+    assert sorted(run.log) == ["master 4 us", "worker 4 us"]
+
+
+def _user_error(run: Run) -> None:
+    (error,) = run.report["user_errors"]
+    assert error["kind"] == "KeyError" and error["count"] == len(run.log) > 0
+    assert set(run.log) == {"user_error KeyError True"} and run.requests("ok") > 0
+
+
+CASES: dict[str, Case] = {
+    "weights": Case(_weights, ("-u", "4")),
+    "tags": Case(_tags, ("-T", "browse", "-E", "slow")),
+    "nested_interrupt": Case(_nested),
+    "sequential": Case(_sequential),
+    "on_start_login": Case(_login, ("-u", "3")),
+    "catch_response": Case(_catch, code=1),
+    "name_grouping": Case(_grouping),
+    "custom_wait": Case(_custom_wait),
+    "load_shape": Case(_shape, ("--processes", "2")),
+    "event_listeners": Case(_listeners, ("--processes", "2")),
+    "worker_partition": Case(_partition, ("--processes", "2", "-u", "6")),
+    "custom_messages": Case(_messages, ("--processes", "2")),
+    "stop_user": Case(_stop_user, ("-u", "3")),
+    "seed_httplocust": Case(_seed_httplocust, ("-u", "1")),
+    "seed_catch_response": Case(_seed_catch),
+    "seed_async_polling": Case(_seed_async, code=1),
+    "seed_is_master": Case(_seed_is_master, ("--processes", "2")),
+    "seed_start_hatching": Case(_seed_hatching, ("--processes", "2")),
+    "seed_event_hook": Case(_seed_event_hook, ("-u", "1")),
+    "fasthttp": Case(_fasthttp),
+    "custom_options": Case(_options, ("--processes", "2", "--customer-count", "7")),
+    "custom_options_env": Case(_options_env, ("--region=us",), env={"CUSTOMER_COUNT": "4"}),
+    "user_error": Case(_user_error),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_compat_file(name: str, tmp_path: Path, target: Target) -> None:
+    case = CASES[name]
+    path = COMPAT / f"{name.removesuffix('_env')}.py"
+    log, report = tmp_path / "compat.log", tmp_path / "report.json"
+    args = ("-u", "2", "-r", "100", "-t", "1s", *case.args)
+    common = ("-f", str(path), "-H", target.url, "--headless", "--no-web", "--json", str(report))
+    result = run_fastswarm(*common, *args, env={"COMPAT_LOG": str(log), **case.env}, timeout=60)
+    assert result.returncode == case.code, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    lines = log.read_text().splitlines() if log.exists() else []
+    case.check(Run(result, json.loads(report.read_text()), lines))
+
+
+def test_every_compat_file_is_run() -> None:
+    files = {p.stem for p in COMPAT.glob("*.py")}
+    ran = {name.removesuffix("_env") for name in CASES} | {"single_user"}
+    assert files == ran and len(files) >= 20
+
+
+def test_run_single_user_prints_each_request(target: Target) -> None:
+    result = subprocess.run(
+        [sys.executable, str(COMPAT / "single_user.py"), target.url],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    assert lines[0].split()[:3] == ["type", "name", "resp_ms"]
+    rows = [re.split(r"\s{2,}", line.strip()) for line in lines[1:]]
+    assert [r[1] for r in rows] == ["step 1", "step 2", "step 3", "step 4"]  # StopUser ended it
+    assert [int(r[3]) for r in rows] == [1, 2, 3, 4]  # include_length: /bytes/N is N bytes
+    assert all(r[0] == "GET" and float(r[2]) > 0 for r in rows)
