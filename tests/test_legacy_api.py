@@ -149,3 +149,16 @@ def test_option_parser_env_var_and_locust_keywords(monkeypatch: pytest.MonkeyPat
         apply_custom_options(Config(user_class_names=("--other",)), events)
     plain = Config(user_class_names=("A",))
     assert apply_custom_options(plain, Events()) is plain
+
+
+def test_post_swarm_accepts_the_seeds_fields_with_a_warning() -> None:
+    from fastswarm.web.swarm import parse_swarm
+
+    request, messages = _caught(lambda: parse_swarm({"locust_count": 3, "hatch_rate": 1}, 1, 9.0))
+    assert (request.users, request.spawn_rate) == (3, 1.0)
+    assert [m.split(" is ")[0] for m in messages] == [
+        "POST /swarm field 'locust_count'",
+        "POST /swarm field 'hatch_rate'",
+    ]
+    again, messages = _caught(lambda: parse_swarm({"locust_count": 5}, 1, 9.0))
+    assert again.users == 5 and messages == []

@@ -10,6 +10,7 @@ import math
 import re
 from typing import Any
 
+from fastswarm.compat import normalize_swarm_body
 from fastswarm.config import parse_duration
 from fastswarm.exceptions import ConfigError
 from fastswarm.web.control import ControlError, SwarmRequest
@@ -38,6 +39,7 @@ def parse_swarm(body: Any, default_users: int, default_spawn_rate: float) -> Swa
     """The start request in ``body`` (decoded JSON), with defaults for what it leaves out."""
     if not isinstance(body, dict):
         raise ControlError("body: must be a JSON object", "body")
+    body = normalize_swarm_body(body)  # the seed's locust_count/hatch_rate: one warning each
     fields: dict[str, Any] = {}
     for key, value in body.items():
         name = _ALIASES.get(key, key)
