@@ -74,7 +74,7 @@ def test_zero_wait_users_that_never_block_still_take_turns(monkeypatch: pytest.M
     group.join(timeout=5)
     assert runs.count(0) > 10 and runs.count(1) > 10
     # Taking turns: never three tasks of one user in a row (its very first wait may skip).
-    assert not any(a == b == c for a, b, c in zip(runs, runs[1:], runs[2:]))
+    assert not any(a == b == c for a, b, c in zip(runs, runs[1:], runs[2:], strict=False))
 
 
 def test_zero_wait_after_a_blocking_task_skips_the_extra_yield(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 from hdrh.histogram import HdrHistogram
 
+from fastswarm.stats.hdr_sparse import SparseCounts
+
 LOWEST_US = 1
 HIGHEST_US = 3_600_000_000  # one hour
 SIGNIFICANT_FIGURES = 3
@@ -67,13 +69,14 @@ class LatencyHistogram:
     ``out_of_range``; that counter is local and does not travel in ``to_bytes``.
     """
 
-    __slots__ = ("_h", "_counts_array", "out_of_range")
+    __slots__ = ("_h", "_counts_array", "_view", "out_of_range")
 
     def __init__(self, _hdr: Any = None) -> None:
         self._h: Any = _new_hdr() if _hdr is None else _hdr
         if self._h.unit_magnitude != 0 or self._h.sub_bucket_half_count_magnitude != _HALF_MAG:
             raise ValueError("LatencyHistogram needs hdrh's 1 µs, 3-digit layout")
         self._counts_array = self._h.counts  # reset() clears it in place, so this stays valid
+        self._view = np.ctypeslib.as_array(self._counts_array)  # the same memory, for numpy
         self.out_of_range = 0
 
     def record(self, us: int) -> None:
@@ -94,12 +97,29 @@ class LatencyHistogram:
         if us > h.max_value:
             h.max_value = us
 
-    def merge(self, other: LatencyHistogram) -> None:
-        """Add ``other``'s samples into this one (exact: counters are summed)."""
-        if other._h.total_count == 0:
-            return  # hdrh.add would set min to 0 from an empty histogram
-        self._h.add(other._h)
-        self.out_of_range += other.out_of_range
+    def merge(self, other: LatencyHistogram | SparseCounts) -> None:
+        """Add ``other``'s samples into this one (exact: counters are summed).
+
+        The counters are added with numpy (a sparse ``other`` with one fancy-indexed add)
+        rather than hdrh's ``add``; total, min and max are kept exactly as hdrh keeps them.
+        """
+        h = self._h
+        if isinstance(other, SparseCounts):
+            if not other.total:
+                return
+            self._view[other.index] += other.counts.astype(np.uint64)
+            total, low, high = other.total, other.min_value, other.max_value
+        else:
+            o = other._h
+            if o.total_count == 0:
+                return  # hdrh.add would set min to 0 from an empty histogram
+            self._view += other._view
+            total, low, high = o.total_count, o.get_min_value(), o.get_max_value()
+            self.out_of_range += other.out_of_range
+        h.total_count += total
+        if high > h.max_value:
+            h.max_value = high
+        h.min_value = min(h.get_min_value(), low)
 
     @property
     def count(self) -> int:
