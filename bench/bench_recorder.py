@@ -14,10 +14,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout, uninstalled
 
+from fastswarm.stats.open_stats import ArrivalCounters  # noqa: E402
 from fastswarm.stats.recorder import Recorder  # noqa: E402
 
 
-def _bench(n: int, failure_rate: float) -> float:
+def _bench(n: int, failure_rate: float, open_model: bool = False) -> float:
     rng = random.Random(1)
     names = [f"/api/item/{i}" for i in range(20)]
     calls = [
@@ -31,6 +32,9 @@ def _bench(n: int, failure_rate: float) -> float:
         for i in range(10_000)
     ]
     rec = Recorder()
+    if open_model:  # corrected latency too, as in an open-model run (planned 1 ms ago)
+        planned = time.perf_counter() - 0.001
+        rec.enable_open_model(lambda: planned, ArrivalCounters())
     record = rec.record
     reps = max(1, n // len(calls))
     best = float("inf")
@@ -50,6 +54,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"Recorder.record, successes only: {_bench(args.n, 0.0):.3f} µs/call")
     print(f"Recorder.record, 5% failures:    {_bench(args.n, 0.05):.3f} µs/call")
+    print(f"Recorder.record, open model:     {_bench(args.n, 0.0, open_model=True):.3f} µs/call")
 
 
 if __name__ == "__main__":
