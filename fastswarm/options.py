@@ -93,6 +93,7 @@ def shareable_options(config: Any) -> dict[str, Any]:
 
 def merge_remote_options(config: Any, options: dict[str, Any] | None) -> Any:
     """A remote worker takes the master's custom option values (as Locust's workers do)."""
-    if not options or not dataclasses.is_dataclass(config):
+    extra = getattr(config, "extra_options", None)
+    if not options or extra is None:
         return config
-    return dataclasses.replace(config, extra_options={**config.extra_options, **options})
+    return dataclasses.replace(config, extra_options={**extra, **options})
