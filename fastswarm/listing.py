@@ -22,7 +22,7 @@ def _describe_tasks(holder: Any, indent: str, lines: list[str], seen: set[int]) 
             _describe_tasks(task, indent + "    ", lines, seen)
 
 
-def describe_users(user_classes: Sequence[type]) -> str:
+def describe_users(user_classes: Sequence[Any]) -> str:
     """One block per user class: weight or fixed count, wait time, then the task tree."""
     lines: list[str] = []
     for cls in user_classes:

@@ -32,7 +32,9 @@ def test_command_line_beats_environment_beats_file(
 
 def test_pyproject_section_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "pyproject.toml").write_text('[tool.fastswarm]\nhost = "http://127.0.0.1:9"\nheadless = true\n')
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.fastswarm]\nhost = "http://127.0.0.1:9"\nheadless = true\n'
+    )
     config = _config([])
     assert config.host == "http://127.0.0.1:9" and config.headless
 

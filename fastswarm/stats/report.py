@@ -29,7 +29,7 @@ class RunInfo:
 
     started_at: float  # epoch seconds
     duration_s: float
-    host: str
+    host: str | None
     users: int
     processes: int
     rate: tuple[float, float] | None = None  # open model: --rate (start, end), iterations/s
