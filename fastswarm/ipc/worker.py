@@ -85,6 +85,9 @@ class WorkerRunner:
         self.channel = channel
         self.options = options
         self.client_id = channel.identity.decode()
+        if environment.recorder is None:
+            raise ValueError("a worker's environment needs a recorder")
+        self.recorder: Recorder = environment.recorder
         self.users = UserRunner(environment, environment.user_classes)
         self.open = OpenModelRunner(environment, environment.user_classes)
         self._lag = LoopLagMeter()
@@ -141,12 +144,12 @@ class WorkerRunner:
         match message:
             case Spawn():
                 if self.state in ("ready", "stopped"):
-                    env.recorder.take_interval()  # what was recorded between tests is not this test's
+                    self.recorder.take_interval()  # what was recorded between tests is not this test's
                     env.events.test_start.fire(environment=env)
                 env.host = message.host or env.host
                 if self.open.running or self.open.user_count:
                     self.open.stop(timeout=0)  # an open-model test gives way
-                    env.recorder.disable_open_model()
+                    self.recorder.disable_open_model()
                 self.state = "spawning"
                 self.users.apply(message.user_counts, message.spawn_rate, self._spawned)
             case StartOpen():
@@ -159,7 +162,7 @@ class WorkerRunner:
                         self._stopping.kill(block=False)
                     self._stopping = gevent.spawn(self._stop, message.force)
             case ResetStats():
-                env.recorder.reset()
+                self.recorder.reset()
                 env.events.reset_stats.fire()
             case Heartbeat():
                 pass
@@ -176,12 +179,12 @@ class WorkerRunner:
         """Open model: pace this worker's share of the rate, with corrected latency recorded."""
         env = self.environment
         if self.state in ("ready", "stopped"):
-            env.recorder.take_interval()
+            self.recorder.take_interval()
             env.events.test_start.fire(environment=env)
         env.host = message.host or env.host
         if self.users.user_count:
             self.users.stop(timeout=0)  # a closed-model test's users give way
-        env.recorder.enable_open_model(self.open.planned_start, self.open.counters)
+        self.recorder.enable_open_model(self.open.planned_start, self.open.counters)
         self.open.start(
             message.rate,
             message.rate_end,
@@ -210,7 +213,7 @@ class WorkerRunner:
         self.open.stop(timeout=0 if force else env.stop_timeout)
         env.events.test_stop.fire(environment=env)
         self._send_report()
-        env.recorder.disable_open_model()
+        self.recorder.disable_open_model()
         self.state = "stopped"
         self._stopping = None
         if not self.master_lost:
@@ -235,7 +238,7 @@ class WorkerRunner:
 
     def _send_report(self) -> None:
         env = self.environment
-        interval = env.recorder.take_interval()
+        interval = self.recorder.take_interval()
         custom: dict[str, Any] = {}
         if env.events.report_to_master:
             env.events.report_to_master.fire(client_id=self.client_id, data=custom)
