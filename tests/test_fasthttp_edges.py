@@ -7,8 +7,10 @@ client runs on gevent sockets, which do not block those threads.
 from __future__ import annotations
 
 import gzip
+import shutil
 import ssl
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -165,6 +167,8 @@ def test_requests_are_well_formed(env: Environment) -> None:
 
 @pytest.fixture(scope="module")
 def cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command line tool makes the test certificate")
     d = tmp_path_factory.mktemp("tls")
     key, crt = d / "key.pem", d / "cert.pem"
     subprocess.run(
@@ -193,3 +197,20 @@ def test_https_insecure_opts_out(env: Environment, rec: FakeRecorder, tls_server
     client = session(env, tls_server, insecure=True)
     assert [client.get("/").content for _ in range(3)] == [b"secret"] * 3
     assert tls_server.connections == 1 and rec.calls[0][4] is None
+
+
+def test_a_deadline_ends_with_its_exchange(env: Environment, rec: FakeRecorder) -> None:
+    import gevent
+
+    def script(n: int, req: bytes) -> bytes:
+        if b"/slow" in req:
+            time.sleep(1.0)  # this runs in an OS thread of the server
+        return response()
+
+    with RawServer(script) as server:
+        client = FastHttpSession(env, server.url, network_timeout=0.3)
+        assert client.get("/fast").status_code == 200
+        gevent.sleep(0.5)  # well past the first exchange's deadline: nothing may fire now
+        r = client.get("/slow")
+        assert r.status_code == 0 and "no complete response within 0.3 s" in (rec.calls[-1][4] or "")
+        assert client.get("/fast").status_code == 200

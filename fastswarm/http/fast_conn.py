@@ -18,9 +18,9 @@ from functools import cache
 from typing import Any
 
 import httptools
-from gevent import Timeout
 from gevent import socket as gsocket
 
+from fastswarm.http.deadlines import Expired, deadlines
 from fastswarm.http.response import ConnectTimeout, ReadTimeout
 
 _RECV = 65536
@@ -165,7 +165,7 @@ class Connection:
         "sock",
         "parser",
         "state",
-        "_timer",
+        "ticket",
     )
 
     def __init__(
@@ -184,7 +184,7 @@ class Connection:
         self.sock: Any = None
         self.parser: Any = None
         self.state = _Exchange()
-        self._timer: Timeout | None = None  # reused for every exchange with the same timeout
+        self.ticket = 0  # of the exchange in flight under a deadline (deadlines.py), else 0
 
     def close(self) -> None:
         sock, self.sock, self.parser = self.sock, None, None
@@ -250,13 +250,10 @@ class Connection:
         if self.sock is None:
             self._open()
         sock = self.sock
-        timer = self._timer
         if timeout is not None:
-            # gevent's per-socket timeout builds and arms a new timer for every blocking read;
-            # one timer per connection, armed once per exchange, costs a fraction of that.
-            if timer is None or timer.seconds != timeout:
-                timer = self._timer = Timeout(timeout)
-            timer.start()
+            # One watchdog checks every in-flight deadline a few times a second: cheaper than
+            # gevent's socket timeouts (a new timer per blocking read) or a timer per exchange.
+            self.ticket = deadlines().arm(self, timeout)
         st = self.state
         st.start()
         parser = self.parser
@@ -279,10 +276,8 @@ class Connection:
                     # cannot be told so through httptools, so this parser is replaced below.
                     st.done = True
                     self.parser = st.parser = httptools.HttpResponseParser(st)
-        except Timeout as e:
+        except Expired:
             self.close()
-            if e is not timer:
-                raise
             raise ReadTimeout(f"no complete response within {timeout} s") from None
         except httptools.HttpParserError as e:
             self.close()
@@ -291,8 +286,9 @@ class Connection:
             self.close()
             raise
         finally:
-            if timer is not None:
-                timer.cancel()
+            if self.ticket:
+                self.ticket = 0
+                deadlines().disarm(self)
         st.status = parser.get_status_code()
         if not st.keep_alive:
             self.close()
