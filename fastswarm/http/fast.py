@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
-from fastswarm.http.fast_conn import Connection, FastHeaders
+from fastswarm.http.fast_conn import Connection, FastHeaders, SessionHeaders
 from fastswarm.http.response import (
     Response,
     ResponseContextManager,
@@ -33,50 +33,11 @@ if TYPE_CHECKING:
     from fastswarm.env import Environment
 
 _REDIRECTS = frozenset((301, 302, 303, 307, 308))
+_SIMPLE_CACHE = 64  # prebuilt requests kept per session (emptied when full)
 _WITH_BODY = frozenset(("POST", "PUT", "PATCH"))
 _SAFE_URL = "/:?&=%#@!$'()*+,;[]~"
 _NO_HEADERS = FastHeaders([])
 DEFAULT_HEADERS = {"User-Agent": "fastswarm", "Accept": "*/*", "Accept-Encoding": "gzip, deflate"}
-
-
-class _Headers(dict[str, str]):
-    """The session's default headers; any change marks the prebuilt header block stale."""
-
-    __slots__ = ("block",)
-
-    def __init__(self, initial: Mapping[str, str]) -> None:
-        super().__init__(initial)
-        self.block: bytes | None = None
-
-    def __setitem__(self, key: str, value: str) -> None:
-        self.block = None
-        super().__setitem__(key, value)
-
-    def __delitem__(self, key: str) -> None:
-        self.block = None
-        super().__delitem__(key)
-
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        self.block = None
-        super().update(*args, **kwargs)
-
-    def pop(self, *args: Any) -> Any:
-        self.block = None
-        return super().pop(*args)
-
-    def setdefault(self, key: str, default: Any = None) -> Any:
-        self.block = None
-        return super().setdefault(key, default)
-
-    def clear(self) -> None:
-        self.block = None
-        super().clear()
-
-    def encoded(self) -> bytes:
-        block = self.block
-        if block is None:
-            block = self.block = "".join(f"{k}: {v}\r\n" for k, v in self.items()).encode("latin-1")
-        return block
 
 
 def _target(path: str) -> bytes:
@@ -128,7 +89,7 @@ class FastHttpSession:
         self.network_timeout = network_timeout
         self.connection_timeout = connection_timeout
         self.max_redirects = max_redirects
-        self.headers = _Headers({**DEFAULT_HEADERS, **(default_headers or {})})
+        self.headers = SessionHeaders({**DEFAULT_HEADERS, **(default_headers or {})})
         self.cookies = CookieJar()
         self.auth: tuple[str, str] | None = None
         self.request_name: str | None = None
@@ -137,6 +98,8 @@ class FastHttpSession:
         self._base = base_url.rstrip("/")
         self._conn: Connection | None = None  # to the base URL's origin: the common case
         self._others: dict[tuple[str, str, int], Connection] = {}
+        # (method, path) -> (request bytes, full URL, the header block they were built with)
+        self._simple: dict[tuple[str, str], tuple[bytes, str, bytes | None]] = {}
 
     def close(self) -> None:
         """Close every kept-alive connection of this session."""
@@ -256,7 +219,25 @@ class FastHttpSession:
         if params:
             query = params if isinstance(params, str) else urlencode(params, doseq=True)
             query = ("&" if "?" in url else "?") + query
-        if url[:1] == "/" or not url[:8].lower().startswith(("http://", "https://")):
+        # The common request (a path, nothing added) reuses the bytes it was sent as last time.
+        simple = not (
+            params
+            or headers
+            or cookies
+            or auth
+            or data
+            or files
+            or json is not None
+            or self.cookies
+            or self.auth
+        )
+        hit = self._simple.get((method, url)) if simple else None
+        if hit is not None and hit[2] is self.headers.block:
+            full, origin, target = hit[1], self._origin, b""
+            if name is None:
+                name = self.request_name or url
+        elif url[:1] == "/" or not url[:8].lower().startswith(("http://", "https://")):
+            hit = None
             path = url if url[:1] == "/" else "/" + url
             origin = self._origin
             target = _target(self._prefix + path + query)
@@ -264,6 +245,8 @@ class FastHttpSession:
             if name is None:
                 name = self.request_name or url + query
         else:
+            hit = None
+            simple = False
             full = url + query
             origin, target = self._split(full)
             if name is None:
@@ -293,9 +276,15 @@ class FastHttpSession:
         error: BaseException | None = None
         try:
             conn = self._connection(origin)
-            st = conn.exchange(
-                self._payload(method, target, conn, headers, cookies, auth, body, content_type), method, tmo
-            )
+            if hit is not None:
+                payload = hit[0]
+            else:
+                payload = self._payload(method, target, conn, headers, cookies, auth, body, content_type)
+                if simple:
+                    if len(self._simple) >= _SIMPLE_CACHE:
+                        self._simple.clear()
+                    self._simple[(method, url)] = (payload, full, self.headers.block)
+            st = conn.exchange(payload, method, tmo)
             status = st.status
             hops = 0
             while True:

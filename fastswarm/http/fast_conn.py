@@ -75,6 +75,46 @@ class FastHeaders(Mapping[str, str]):
         return f"FastHeaders({dict(self.items())!r})"
 
 
+class SessionHeaders(dict[str, str]):
+    """The session's default headers; any change marks the prebuilt header block stale."""
+
+    __slots__ = ("block",)
+
+    def __init__(self, initial: Mapping[str, str]) -> None:
+        super().__init__(initial)
+        self.block: bytes | None = None
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self.block = None
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self.block = None
+        super().__delitem__(key)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self.block = None
+        super().update(*args, **kwargs)
+
+    def pop(self, *args: Any) -> Any:
+        self.block = None
+        return super().pop(*args)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        self.block = None
+        return super().setdefault(key, default)
+
+    def clear(self) -> None:
+        self.block = None
+        super().clear()
+
+    def encoded(self) -> bytes:
+        block = self.block
+        if block is None:
+            block = self.block = "".join(f"{k}: {v}\r\n" for k, v in self.items()).encode("latin-1")
+        return block
+
+
 class _Exchange:
     """httptools' callback target: what one response has delivered so far (reused per request)."""
 
