@@ -77,7 +77,7 @@ def decode_sparse(blob: bytes, lowest: int, highest: int, digits: int) -> Sparse
         return None
     b = np.frombuffer(payload, dtype=np.uint8, count=plen, offset=start)
     if not plen:
-        return SparseCounts(np.empty(0, np.intp), np.empty(0, np.int64))
+        return SparseCounts(np.empty(0, np.intp), np.empty(0, np.uint64))
     ends = np.flatnonzero(b < 0x80)  # the last byte of each varint
     if not len(ends) or ends[-1] != plen - 1:
         return None  # truncated
@@ -96,4 +96,4 @@ def decode_sparse(blob: bytes, lowest: int, highest: int, digits: int) -> Sparse
     step = np.where(v < 0, -v, 1)  # a negative value is a run of that many zero counters
     index = np.cumsum(step) - step
     keep = v > 0
-    return SparseCounts(index[keep], v[keep])
+    return SparseCounts(index[keep], v[keep].astype(np.uint64))

@@ -107,7 +107,7 @@ class LatencyHistogram:
         if isinstance(other, SparseCounts):
             if not other.total:
                 return
-            self._view[other.index] += other.counts.astype(np.uint64)
+            self._view[other.index] += other.counts
             total, low, high = other.total, other.min_value, other.max_value
         else:
             o = other._h
@@ -119,7 +119,14 @@ class LatencyHistogram:
         h.total_count += total
         if high > h.max_value:
             h.max_value = high
-        h.min_value = min(h.get_min_value(), low)
+        # hdrh's get_min_value(), inline: 0 if counter 0 is set, else the lowest equivalent value.
+        current = h.min_value
+        if self._counts_array[0]:
+            current = 0
+        elif current != sys.maxsize:
+            bucket = (current | _SUB_BUCKET_MASK).bit_length() - _BUCKET_BITS
+            current = (current >> bucket) << bucket
+        h.min_value = min(current, low)
 
     @property
     def count(self) -> int:
