@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_PORT ?= 8080
 
-.PHONY: venv demo test lint bench bench-quick clean
+.PHONY: venv demo test lint bench bench-quick bench-extra clean
 
 venv: $(STAMP)
 
@@ -36,6 +36,13 @@ bench: venv
 bench-quick: venv
 	bench/setup_locust.sh
 	$(BIN)/python bench/run.py --quick
+
+# The other speed goals of issue 3: scaling over processes, master merge CPU, idle-user memory, record().
+bench-extra: venv
+	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/master.py
+	$(BIN)/python bench/memory.py
+	$(BIN)/python bench/bench_recorder.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache demo-report.json
