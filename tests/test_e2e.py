@@ -118,3 +118,65 @@ def test_unreachable_target_is_a_failure_with_a_message(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["totals"]["failures"] > 0
     assert any("refused" in e["error"].lower() for e in report["errors"])
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_master_and_remote_workers_over_tcp(tmp_path: Path, target: Target) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    (tmp_path / "tasks.py").write_text(TASKS)
+    target.reset()
+    port = str(_free_port())
+    env = {**__import__("os").environ, "PYTHONPATH": str(ROOT)}
+    master = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "fastswarm",
+            "-H",
+            target.url,
+            "--master",
+            "--master-bind-host",
+            "127.0.0.1",
+            "--master-port",
+            port,
+            "--expect-workers",
+            "2",
+            "--headless",
+            "--no-web",
+            "-u",
+            "4",
+            "-r",
+            "50",
+            "-t",
+            "3s",
+            "--stop-timeout",
+            "5",
+            "--json",
+            "report.json",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    workers = run_fastswarm(
+        "--worker", "--master-host", "127.0.0.1", "--master-port", port, "--processes", "2", cwd=tmp_path
+    )
+    out, err = master.communicate(timeout=60)
+    assert master.returncode == 0, err
+    assert workers.returncode == 0, workers.stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["run"]["processes"] == 2
+    assert report["totals"]["requests"] == target.served() > 0
