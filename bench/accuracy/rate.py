@@ -21,12 +21,16 @@ def main() -> None:
     ap.add_argument("--rates", default="500,2000", help="comma-separated iterations/s")
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--processes", type=int, default=2)
+
     args = ap.parse_args()
     print(f"{'target/s':>9} {'iters':>7} {'expect':>7} {'mean/s':>9} {'err %':>7} {'min/s':>8} {'max/s':>8} "
           f"{'sd/s':>6} {'dropped':>7} {'late':>6} {'lag p99 ms':>10}  generator")  # fmt: skip
     for rate in (float(r) for r in args.rates.split(",")):
-        with target() as url:
-            rep = fastswarm_open(url, "/", rate, args.seconds, args.processes)
+        if args.url:
+            rep = fastswarm_open(args.url, "/", rate, args.seconds, args.processes)
+        else:
+            with target() as url:
+                rep = fastswarm_open(url, "/", rate, args.seconds, args.processes)
         om = rep["open_model"]
         secs = per_second_rates(rep["_history"])
         mean = statistics.fmean(secs) if secs else 0.0
