@@ -46,7 +46,6 @@ def iso_utc(epoch_s: float) -> str:
 
 
 def _endpoint_json(r: EndpointRow) -> dict[str, Any]:
-    lat = r.latency
     return {
         "method": r.method,
         "name": r.name,
@@ -54,16 +53,7 @@ def _endpoint_json(r: EndpointRow) -> dict[str, Any]:
         "failures": r.failures,
         "rps": round(r.rps, 3),
         "bytes_avg": round(r.bytes_avg, 3),
-        "latency_ms": {
-            "min": lat.min,
-            "mean": lat.mean,
-            "p50": lat.p50,
-            "p90": lat.p90,
-            "p95": lat.p95,
-            "p99": lat.p99,
-            "p99.9": lat.p99_9,
-            "max": lat.max,
-        },
+        "latency_ms": latency_json(r.latency),
         "corrected_latency_ms": latency_json(r.corrected_latency) if r.corrected_latency else None,
     }
 
