@@ -43,6 +43,7 @@ _OK = b"ok"
 _TEXT = "text/plain; charset=utf-8"
 _JSON = "application/json"
 MAX_BYTES = 64 * 1024 * 1024
+MAX_DELAY_SAMPLES = 1_000_000
 MAX_JOBS = 100_000
 DEFAULT_JOB_DELAY_MS = 500.0
 
@@ -66,6 +67,9 @@ class TargetApp:
         self.stall_every = stall_every
         self.stall_for = stall_for
         self.requests = 0
+        # How long /delay/MS really slept (µs): the timer overshoots, and accuracy checks
+        # compare a client's latency with what the server actually did.
+        self.delays_us: list[int] = []
         self._epoch = time.monotonic()
         self._jobs: dict[int, tuple[float, float]] = {}  # id -> (created, ready at), monotonic s
         self._next_job = 1
@@ -107,9 +111,13 @@ class TargetApp:
 
     def _control(self, path: str, method: str, start_response: StartResponse) -> Iterable[bytes]:
         if path == "/__stats" and method in ("GET", "HEAD"):
-            return _json_reply(start_response, 200, {"requests": self.requests})
+            delays = sorted(self.delays_us)
+            p50 = delays[(len(delays) - 1) // 2] / 1000.0 if delays else None
+            stats = {"requests": self.requests, "delay_count": len(delays), "delay_actual_p50_ms": p50}
+            return _json_reply(start_response, 200, stats)
         if path == "/__reset" and method == "POST":
             self.requests = 0
+            self.delays_us.clear()
             return _json_reply(start_response, 200, {"requests": 0})
         return _reply(start_response, 404, b"not found")
 
@@ -125,7 +133,10 @@ class TargetApp:
         ms = _float(rest)
         if ms is None or ms < 0:
             return _reply(sr, 404, b"not found")
+        started = time.perf_counter()
         gevent.sleep(ms / 1000.0)
+        if len(self.delays_us) < MAX_DELAY_SAMPLES:
+            self.delays_us.append(int((time.perf_counter() - started) * 1_000_000))
         return _reply(sr, 200, _OK)
 
     def _status(self, environ: dict[str, Any], method: str, rest: str, sr: StartResponse) -> Iterable[bytes]:
