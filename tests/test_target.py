@@ -203,9 +203,14 @@ def test_wsgi_app_direct() -> None:
     assert wsgi(app, "GET", "/status/503")[0] == "503 SERVICE UNAVAILABLE"
     assert wsgi(app, "GET", "/missing")[0] == "404 NOT FOUND"
     assert app.requests == 4
-    assert json.loads(wsgi(app, "GET", "/__stats")[1]) == {"requests": 4}
+    assert json.loads(wsgi(app, "GET", "/__stats")[1]) == {
+        "requests": 4, "delay_count": 0, "delay_actual_p50_ms": None
+    }
+    wsgi(app, "GET", "/delay/5")
+    stats = json.loads(wsgi(app, "GET", "/__stats")[1])
+    assert stats["delay_count"] == 1 and stats["delay_actual_p50_ms"] >= 5.0
     wsgi(app, "POST", "/__reset")
-    assert app.requests == 0
+    assert app.requests == 0 and app.delays_us == []
 
 
 def test_start_in_background() -> None:
