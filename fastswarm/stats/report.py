@@ -61,6 +61,19 @@ def _endpoint_json(r: EndpointRow) -> dict[str, Any]:
 endpoint_json = _endpoint_json  # the status endpoint's /stats rows start from the same fields
 
 
+def errors_json(agg: Aggregator) -> list[dict[str, Any]]:
+    """The report's (and /stats') ``errors`` list."""
+    return [{"method": e.method, "name": e.name, "error": e.error, "count": e.count} for e in agg.errors()]
+
+
+def user_errors_json(agg: Aggregator) -> list[dict[str, Any]]:
+    """The report's (and /stats') ``user_errors`` list."""
+    return [
+        {"kind": u.kind, "message": u.message, "count": u.count, "traceback": u.traceback}
+        for u in agg.user_errors()
+    ]
+
+
 def build_json_report(agg: Aggregator, run: RunInfo, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """The run's report as JSON-ready data; ``extra`` keys are added at the top level.
 
@@ -79,13 +92,8 @@ def build_json_report(agg: Aggregator, run: RunInfo, extra: dict[str, Any] | Non
         },
         "totals": _endpoint_json(agg.totals_row()),
         "endpoints": [_endpoint_json(r) for r in agg.endpoint_rows()],
-        "errors": [
-            {"method": e.method, "name": e.name, "error": e.error, "count": e.count} for e in agg.errors()
-        ],
-        "user_errors": [
-            {"kind": u.kind, "message": u.message, "count": u.count, "traceback": u.traceback}
-            for u in agg.user_errors()
-        ],
+        "errors": errors_json(agg),
+        "user_errors": user_errors_json(agg),
         "open_model": None if (open_model := agg.open_summary()) is None else open_model.to_json(),
         **agg.generator.to_json(),
     }

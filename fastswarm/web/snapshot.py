@@ -61,11 +61,6 @@ def build_snapshot(
         "workers": workers,
         "totals": endpoint(agg.totals_row()),
         "endpoints": [endpoint(r) for r in agg.endpoint_rows()],
-        "errors": [
-            {"method": e.method, "name": e.name, "error": e.error, "count": e.count} for e in agg.errors()
-        ],
-        "user_errors": [
-            {"kind": u.kind, "message": u.message, "count": u.count, "traceback": u.traceback}
-            for u in agg.user_errors()
-        ],
+        "errors": report.errors_json(agg),
+        "user_errors": report.user_errors_json(agg),
     }
