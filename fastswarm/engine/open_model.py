@@ -25,6 +25,7 @@ from gevent.pool import Group
 from gevent.queue import Queue
 
 from fastswarm.engine.arrivals import ArrivalSchedule
+from fastswarm.engine.runner import stop_users
 from fastswarm.stats.open_stats import ArrivalCounters
 
 if TYPE_CHECKING:
@@ -105,13 +106,7 @@ class OpenModelRunner:
     def stop(self, timeout: float) -> None:
         """Stop pacing; users mid-task may finish it within ``timeout`` s, idle ones leave at once."""
         self._kill_pacer()
-        everyone = list(self.users)
-        for user in everyone:
-            user.stop(force=timeout <= 0)
-        if timeout > 0 and not self.group.join(timeout=timeout):
-            for user in everyone:
-                user.stop(force=True)
-        self.group.kill(block=True, timeout=5)
+        stop_users(list(self.users), self.group, timeout)
         self.users.clear()
         self.planned.clear()
         self._queue = Queue()

@@ -26,6 +26,16 @@ def interleave(pending: dict[str, int]) -> list[str]:
     return order
 
 
+def stop_users(everyone: Sequence[User], group: Group, timeout: float) -> None:
+    """Stop ``everyone``: those mid-task may finish it within ``timeout`` s, then all are killed."""
+    for user in everyone:
+        user.stop(force=timeout <= 0)
+    if timeout > 0 and not group.join(timeout=timeout):
+        for user in everyone:
+            user.stop(force=True)
+    group.kill(block=True, timeout=5)
+
+
 class UserRunner:
     """Owns one worker's user greenlets; never touches the protocol."""
 
@@ -95,13 +105,7 @@ class UserRunner:
     def stop(self, timeout: float) -> None:
         """Stop every user: those mid-task may finish it within ``timeout`` seconds; then kill."""
         self._cancel_ramp()
-        everyone = [user for users in self.users.values() for user in users]
-        for user in everyone:
-            user.stop(force=timeout <= 0)
-        if timeout > 0 and not self.group.join(timeout=timeout):
-            for user in everyone:
-                user.stop(force=True)
-        self.group.kill(block=True, timeout=5)
+        stop_users([user for users in self.users.values() for user in users], self.group, timeout)
         for users in self.users.values():
             users.clear()
         self._spawned = 0
