@@ -15,22 +15,41 @@ from fastswarm.ipc.messages import Message
 _LINGER_MS = 1000
 
 
-class MasterChannel:
-    """The master's end: one ROUTER that every worker connects to."""
+class _Endpoint:
+    """One context and one socket, made by ``_open`` in the process that uses them."""
 
-    def __init__(self, bind_address: str) -> None:
-        self.bind_address = bind_address
+    def __init__(self) -> None:
         self._context: zmq.Context | None = None
         self._socket: zmq.Socket | None = None
 
+    def _open(self, socket_type: int, options: list[tuple[int, int | bytes]]) -> zmq.Socket:
+        """Create the context and a socket of ``socket_type``, with ``options`` set in order."""
+        self._context = zmq.Context()
+        self._socket = self._context.socket(socket_type)
+        for option, value in options:
+            self._socket.setsockopt(option, value)
+        return self._socket
+
+    def close(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+        if self._context is not None:
+            self._context.term()
+        self._socket = self._context = None
+
+
+class MasterChannel(_Endpoint):
+    """The master's end: one ROUTER that every worker connects to."""
+
+    def __init__(self, bind_address: str) -> None:
+        super().__init__()
+        self.bind_address = bind_address
+
     def start(self) -> None:
         """Create the context and bind; call in the master after workers are forked."""
-        self._context = zmq.Context()
-        self._socket = self._context.socket(zmq.ROUTER)
-        self._socket.setsockopt(zmq.LINGER, _LINGER_MS)
-        self._socket.setsockopt(zmq.ROUTER_MANDATORY, 1)
+        socket = self._open(zmq.ROUTER, [(zmq.LINGER, _LINGER_MS), (zmq.ROUTER_MANDATORY, 1)])
         try:
-            self._socket.bind(self.bind_address)
+            socket.bind(self.bind_address)
         except zmq.ZMQError as exc:
             raise ProtocolError(f"cannot bind {self.bind_address}: {exc}") from None
 
@@ -49,30 +68,19 @@ class MasterChannel:
         identity, *frames = self._socket.recv_multipart()
         return identity, wire.decode(frames)
 
-    def close(self) -> None:
-        if self._socket is not None:
-            self._socket.close()
-        if self._context is not None:
-            self._context.term()
-        self._socket = self._context = None
 
-
-class WorkerChannel:
+class WorkerChannel(_Endpoint):
     """A worker's end: one DEALER connected to the master."""
 
     def __init__(self, connect_address: str, identity: bytes) -> None:
+        super().__init__()
         self.connect_address = connect_address
         self.identity = identity
-        self._context: zmq.Context | None = None
-        self._socket: zmq.Socket | None = None
 
     def start(self) -> None:
         """Create the context and connect; call in the worker process, after fork."""
-        self._context = zmq.Context()
-        self._socket = self._context.socket(zmq.DEALER)
-        self._socket.setsockopt(zmq.IDENTITY, self.identity)
-        self._socket.setsockopt(zmq.LINGER, _LINGER_MS)
-        self._socket.connect(self.connect_address)
+        socket = self._open(zmq.DEALER, [(zmq.IDENTITY, self.identity), (zmq.LINGER, _LINGER_MS)])
+        socket.connect(self.connect_address)
 
     def send(self, message: Message) -> None:
         assert self._socket is not None, "start() first"
@@ -84,10 +92,3 @@ class WorkerChannel:
         if timeout_s is not None and not self._socket.poll(int(timeout_s * 1000)):
             return None
         return wire.decode(self._socket.recv_multipart())
-
-    def close(self) -> None:
-        if self._socket is not None:
-            self._socket.close()
-        if self._context is not None:
-            self._context.term()
-        self._socket = self._context = None
