@@ -124,6 +124,23 @@ class MasterRunner(OpenModelControl):
     def alive_workers(self) -> list[WorkerInfo]:
         return [w for w in self.workers.values() if w.alive]
 
+    def _workers_by_index(self) -> list[WorkerInfo]:
+        """The live workers in index order, for a start; ProtocolError when there are none."""
+        workers = sorted(self.alive_workers(), key=lambda w: w.index)
+        if not workers:
+            raise ProtocolError("no worker is connected")
+        return workers
+
+    def _begin_test(self, host: str | None) -> None:
+        """Take ``host`` if given; unless a test is under way, reset the stats and fire test_start."""
+        env = self.environment
+        if host:
+            env.host = host
+        if self.state in (RunState.READY, RunState.STOPPED):
+            self.aggregator.reset()
+            self.aggregator.start(time.time())
+            env.events.test_start.fire(environment=env)
+
     def wait_for_workers(self, count: int, timeout: float) -> bool:
         """Block until ``count`` workers said hello, or ``timeout`` passes."""
         deadline = time.monotonic() + timeout
@@ -150,15 +167,8 @@ class MasterRunner(OpenModelControl):
         of the others are stopped.
         """
         env = self.environment
-        workers = sorted(self.alive_workers(), key=lambda w: w.index)
-        if not workers:
-            raise ProtocolError("no worker is connected")
-        if host:
-            env.host = host
-        if self.state in (RunState.READY, RunState.STOPPED):
-            self.aggregator.reset()
-            self.aggregator.start(time.time())
-            env.events.test_start.fire(environment=env)
+        workers = self._workers_by_index()
+        self._begin_test(host)
         self.target_users, self.spawn_rate = users, spawn_rate
         self.open_model, self.aggregator.target_rate = False, None
         if user_classes is None:

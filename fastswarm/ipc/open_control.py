@@ -13,7 +13,6 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from fastswarm.engine.arrivals import RateProfile
-from fastswarm.exceptions import ProtocolError
 from fastswarm.ipc.messages import SetRate, StartOpen
 
 if TYPE_CHECKING:
@@ -47,6 +46,12 @@ class OpenModelControl:
     def alive_workers(self) -> list[WorkerInfo]:  # pragma: no cover - MasterRunner's
         raise NotImplementedError
 
+    def _workers_by_index(self) -> list[WorkerInfo]:  # pragma: no cover - MasterRunner's
+        raise NotImplementedError
+
+    def _begin_test(self, host: str | None) -> None:  # pragma: no cover - MasterRunner's
+        raise NotImplementedError
+
     def init_open_model(self) -> None:
         self.open_model = False  # the running test is an open-model one
         self._rate_profile = RateProfile(0.0)  # the total rate over time.monotonic()
@@ -72,17 +77,10 @@ class OpenModelControl:
         over ``ramp_s``), each of the N live workers pacing rate/N with its own user pool
         (``max_users`` split among them). ``duration_s`` ends the schedule: R*D iterations."""
         env = self.environment
-        workers = sorted(self.alive_workers(), key=lambda w: w.index)
-        if not workers:
-            raise ProtocolError("no worker is connected")
+        workers = self._workers_by_index()
         if rate < 0 or (rate_end is not None and rate_end < 0):
             raise ValueError("rates must be >= 0")
-        if host:
-            env.host = host
-        if self.state in (RunState.READY, RunState.STOPPED):
-            self.aggregator.reset()
-            self.aggregator.start(time.time())
-            env.events.test_start.fire(environment=env)
+        self._begin_test(host)
         end = rate if rate_end is None else rate_end
         cap = max_users or self.options.max_users
         n = len(workers)
