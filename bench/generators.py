@@ -79,22 +79,17 @@ def _locust_unavailable() -> str | None:
     return _import_fails(LOCUST_PY, "locust")
 
 
+def _headless_argv(cli: Path, tasks: str, spec: RunSpec) -> list[str]:
+    """The Locust-style command line both tools take: all users at once, for the duration."""
+    n = str(spec.users)
+    return [str(cli), "-f", str(BENCH / "tasks" / tasks), "-H", spec.url, "--headless",
+            "-u", n, "-r", n, "-t", f"{spec.duration_s}s"]  # fmt: skip
+
+
 def _fastswarm_argv(tasks: str) -> Callable[[RunSpec], list[str]]:
     def argv(spec: RunSpec) -> list[str]:
-        n = str(spec.users)
         return [
-            str(FASTSWARM_CLI),
-            "-f",
-            str(BENCH / "tasks" / tasks),
-            "-H",
-            spec.url,
-            "--headless",
-            "-u",
-            n,
-            "-r",
-            n,
-            "-t",
-            f"{spec.duration_s}s",
+            *_headless_argv(FASTSWARM_CLI, tasks, spec),
             "--processes",
             "1",
             "--json",
@@ -144,20 +139,8 @@ def _fastswarm_parse(spec: RunSpec, stdout: str) -> Count:
 
 def _locust_argv(tasks: str) -> Callable[[RunSpec], list[str]]:
     def argv(spec: RunSpec) -> list[str]:
-        n = str(spec.users)
         return [
-            str(LOCUST_CLI),
-            "-f",
-            str(BENCH / "tasks" / tasks),
-            "-H",
-            spec.url,
-            "--headless",
-            "-u",
-            n,
-            "-r",
-            n,
-            "-t",
-            f"{spec.duration_s}s",
+            *_headless_argv(LOCUST_CLI, tasks, spec),
             "--json-file",
             str(spec.workdir / "locust"),
             "--csv",
