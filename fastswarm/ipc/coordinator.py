@@ -193,7 +193,7 @@ class MasterRunner(OpenModelControl):
             env.events.test_stopping.fire(environment=env)
         self.state = RunState.STOPPING
         for worker in self.alive_workers():
-            self.channel.send(worker.identity, Stop(force))
+            self.channel.send(worker.identity, Stop(force, self.options.stop_timeout))
         limit = timeout if timeout is not None else self.options.stop_timeout + 10.0
         deadline = time.monotonic() + limit
         while not all(w.stopped for w in self.alive_workers()):

@@ -67,6 +67,7 @@ class Stop:
 
     TAG: ClassVar[bytes] = b"stop"
     force: bool = False
+    stop_timeout: float = 0.0  # the master's --stop-timeout: remote workers have their own options
 
 
 @dataclass(frozen=True, slots=True)

@@ -160,7 +160,7 @@ class WorkerRunner:
                 if self._stopping is None or message.force:
                     if self._stopping is not None:
                         self._stopping.kill(block=False)
-                    self._stopping = gevent.spawn(self._stop, message.force)
+                    self._stopping = gevent.spawn(self._stop, message.force, message.stop_timeout)
             case ResetStats():
                 self.recorder.reset()
                 env.events.reset_stats.fire()
@@ -202,15 +202,16 @@ class WorkerRunner:
         self.channel.send(SpawningComplete(users))
         self.environment.events.spawning_complete.fire(user_count=users)
 
-    def _stop(self, force: bool = False) -> None:
+    def _stop(self, force: bool = False, stop_timeout: float | None = None) -> None:
         env = self.environment
+        grace = 0.0 if force else (env.stop_timeout if stop_timeout is None else stop_timeout)
         if self.state in ("ready", "stopped"):
             self.channel.send(Stopped())
             return
         self.state = "stopping"
         env.events.test_stopping.fire(environment=env)
-        self.users.stop(timeout=0 if force else env.stop_timeout)
-        self.open.stop(timeout=0 if force else env.stop_timeout)
+        self.users.stop(timeout=grace)
+        self.open.stop(timeout=grace)
         env.events.test_stop.fire(environment=env)
         self._send_report()
         self.recorder.disable_open_model()
