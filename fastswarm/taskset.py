@@ -30,6 +30,8 @@ from fastswarm.wait_time import mark_task_start
 if TYPE_CHECKING:
     from fastswarm.user import Measurement, User
 
+_random = random.random
+
 
 class TaskSet:
     """A set of tasks with its own on_start/on_stop and, optionally, its own wait_time."""
@@ -131,10 +133,24 @@ class TaskSet:
 
     def _loop(self) -> None:
         user = self.user
+        queue = self._task_queue
+        # Where this TaskSet keeps the stock pick (weighted random) and wait (the user's
+        # wait_time), the loop does them itself: two and three calls fewer on every turn.
+        plain_pick = getattr(self.get_next_task, "__func__", None) is TaskSet.get_next_task
+        plain_wait = (
+            getattr(self.wait, "__func__", None) is TaskSet.wait
+            and getattr(self.wait_time, "__func__", None) is TaskSet.wait_time
+        )
         while True:
             user._check_stop()
             try:
-                task = self._task_queue.popleft() if self._task_queue else self.get_next_task()
+                if queue:
+                    task = queue.popleft()
+                elif plain_pick:
+                    tasks = self.tasks
+                    task = tasks[int(_random() * len(tasks))]  # random.choice, without its calls
+                else:
+                    task = self.get_next_task()
                 self.execute_task(task)
             except RescheduleTask:
                 continue
@@ -147,7 +163,10 @@ class TaskSet:
                 raise
             except Exception as e:
                 user._report_error(e)
-            self.wait()
+            if plain_wait:
+                user._sleep_between_tasks(float(user.wait_time()))
+            else:
+                self.wait()
 
     def run_one(self) -> None:
         """One iteration without the wait: pick a task and run it (the open model's arrival).

@@ -56,6 +56,13 @@ class UserState(Enum):
     STOPPED = "stopped"
 
 
+# The states the task loop checks on every turn, as module globals: an Enum member lookup
+# (``UserState.STOPPING``) costs more than the rest of the check.
+_STOPPING = UserState.STOPPING
+_WAITING = UserState.WAITING
+_RUNNING = UserState.RUNNING
+
+
 class Measurement:
     """What ``with user.measure(name) as m`` yields: ``m.failure(msg)`` marks the block failed."""
 
@@ -80,11 +87,6 @@ def _check_task_classes(owner: type) -> None:
     for t in owner.tasks:  # type: ignore[attr-defined]
         if isinstance(t, type) and not issubclass(t, TaskSet):
             raise TasksFileError(f"{owner.__name__}.tasks: {t.__name__} is a class but not a TaskSet")
-
-
-def _loop_turn() -> int:
-    """How many times this thread's event loop has polled (-2 where the loop cannot say)."""
-    return getattr(gevent.get_hub().loop, "iteration", -2)
 
 
 def _run_user(user: User) -> None:
@@ -137,6 +139,7 @@ class User:
         self._taskset_instance: TaskSet | None = None
         self._on_stop_due = False
         self._last_turn = -1  # the event loop's iteration when this user last yielded
+        self._hub_loop: Any = None  # the event loop of the user's greenlet, once it waits
 
     # -- what a tasks file overrides or calls --
 
@@ -291,23 +294,27 @@ class User:
     # -- used by the task loop --
 
     def _check_stop(self) -> None:
-        if self._state is UserState.STOPPING:
+        if self._state is _STOPPING:
             raise StopUser()
 
     def _sleep_between_tasks(self, seconds: float) -> None:
-        self._check_stop()
+        if self._state is _STOPPING:
+            raise StopUser()
+        loop = self._hub_loop
+        if loop is None:
+            loop = self._hub_loop = gevent.get_hub().loop  # the user's greenlet stays on this hub
         if seconds <= 0:
             # A zero wait is there to let the other greenlets run. If the event loop has turned
             # since this user last yielded, its task blocked (on I/O) and they already have, so
             # the ~1 µs sleep(0) is skipped; a task that never blocks still yields every time.
-            turn = _loop_turn()
+            turn = getattr(loop, "iteration", -2)  # its polls so far (-2: the loop cannot say)
             if turn != self._last_turn:
                 self._last_turn = turn
                 return
-        self._state = UserState.WAITING
+        self._state = _WAITING
         gevent.sleep(seconds)
-        self._state = UserState.RUNNING
-        self._last_turn = _loop_turn()
+        self._state = _RUNNING
+        self._last_turn = getattr(loop, "iteration", -2)
 
     def _report_error(self, exc: BaseException) -> None:
         env = self.environment

@@ -14,11 +14,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httptools
 import pytest
 
 from fastswarm.env import Environment
 from fastswarm.http.fast import FastHttpSession
-from fastswarm.http.fast_conn import InvalidResponse, ServerClosed
+from fastswarm.http.fast_conn import Connection, InvalidResponse, ServerClosed
+from fastswarm.http.headers import parse_head, status_reason
 from tests.raw_http import CloseAfter, RawServer, response
 from tests.test_http_client import FakeEvents, FakeRecorder
 
@@ -214,3 +216,47 @@ def test_a_deadline_ends_with_its_exchange(env: Environment, rec: FakeRecorder) 
         r = client.get("/slow")
         assert r.status_code == 0 and "no complete response within 0.3 s" in (rec.calls[-1][4] or "")
         assert client.get("/fast").status_code == 200
+
+
+def test_headers_and_reason_parsed_from_the_raw_head(env: Environment) -> None:
+    head = (
+        "x-One:  a ",
+        "X-Multi: 1",
+        "x-multi: 2",
+        "Set-Cookie: s=1; Path=/",
+        "SET-COOKIE: t=2",
+        "Content-Encoding: identity",
+    )
+    with RawServer(lambda n, req: response("404 Not Found Here", headers=head)) as server:
+        client = session(env, server)
+        r = client.get("/")
+        assert (r.status_code, r.reason, r.content) == (404, "Not Found Here", b"ok")
+        assert r.headers["X-ONE"] == "a" and r.headers["x-multi"] == "1, 2"
+        assert r.headers.getlist("set-cookie") == ["s=1; Path=/", "t=2"]  # type: ignore[attr-defined]
+        assert len(r.headers) == 5 and "content-length" in r.headers
+        assert dict(client.cookies) == {"s": "1", "t": "2"}
+        client.get("/")
+        assert b"Cookie: s=1; t=2\r\n" in server.requests[-1]
+
+
+def test_a_head_split_over_reads_and_obsolete_folding() -> None:
+    pieces = [b"HTTP/1.1 200 OK\r\nA: 1\r\nB: x", b"y\r\nContent-Len", b"gth: 3\r\n\r\nabc"]
+
+    class Chunks:
+        def send(self, data: bytes) -> int:
+            return len(data)
+
+        def recv(self, n: int) -> bytes:
+            return pieces.pop(0)
+
+        def close(self) -> None:
+            pass
+
+    conn = Connection("127.0.0.1", 80, False, False, None)
+    conn.sock = Chunks()  # an open connection: reads come in the pieces above
+    conn.parser = conn.state.parser = httptools.HttpResponseParser(conn.state)
+    st = conn.exchange(b"GET / HTTP/1.1\r\n\r\n", "GET", None)
+    assert (st.status, b"".join(st.body)) == (200, b"abc")
+    assert parse_head(st.raw) == {"a": ["1"], "b": ["xy"], "content-length": ["3"]}
+    assert parse_head(b"HTTP/1.1 200 OK\nA: 1\n  more\nB:2\n\nbody") == {"a": ["1 more"], "b": ["2"]}
+    assert (status_reason(b"HTTP/1.1 200\r\n\r\n"), status_reason(b"")) == ("", "")

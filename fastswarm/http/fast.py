@@ -13,21 +13,20 @@ from __future__ import annotations
 import time
 import zlib
 from base64 import b64encode
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
-from fastswarm.http.fast_conn import Connection, FastHeaders, SessionHeaders
+from fastswarm.http.fast_conn import Connection, SessionHeaders
+from fastswarm.http.headers import NO_HEADERS, FastHeaders
+from fastswarm.http.methods import CookieJar, RequestMethods, encode_body
 from fastswarm.http.response import (
     Response,
     ResponseContextManager,
     TooManyRedirects,
     default_outcome,
-    parse_set_cookies,
     report,
 )
-from fastswarm.http.session import CookieJar, _encode_body
 
 if TYPE_CHECKING:
     from fastswarm.env import Environment
@@ -36,7 +35,6 @@ _REDIRECTS = frozenset((301, 302, 303, 307, 308))
 _SIMPLE_CACHE = 64  # prebuilt requests kept per session (emptied when full)
 _WITH_BODY = frozenset(("POST", "PUT", "PATCH"))
 _SAFE_URL = "/:?&=%#@!$'()*+,;[]~"
-_NO_HEADERS = FastHeaders([])
 DEFAULT_HEADERS = {"User-Agent": "fastswarm", "Accept": "*/*", "Accept-Encoding": "gzip, deflate"}
 
 
@@ -60,7 +58,7 @@ def _decode(content: bytes, headers: FastHeaders) -> bytes:
     return content
 
 
-class FastHttpSession:
+class FastHttpSession(RequestMethods):
     """A user's fast HTTP client: per-origin keep-alive connections, cookies, one record per request.
 
     ``insecure=True`` turns TLS certificate and host name verification off (it is on by
@@ -107,15 +105,6 @@ class FastHttpSession:
             if conn is not None:
                 conn.close()
         self._others.clear()
-
-    @contextmanager
-    def rename_request(self, name: str) -> Iterator[None]:
-        """Group the requests made inside the block under ``name`` (Locust's helper)."""
-        self.request_name = name
-        try:
-            yield
-        finally:
-            self.request_name = None
 
     def _connection(self, origin: tuple[str, str, int]) -> Connection:
         if origin == self._origin:
@@ -183,13 +172,6 @@ class FastHttpSession:
         )
         return head + body if body else head
 
-    def _keep_cookies(self, headers: FastHeaders) -> None:
-        for key, value in parse_set_cookies(headers).items():
-            if value:
-                self.cookies[key] = value
-            else:
-                self.cookies.pop(key, None)
-
     def request(
         self,
         method: str,
@@ -232,12 +214,12 @@ class FastHttpSession:
             or self.auth
         )
         hit = self._simple.get((method, url)) if simple else None
+        payload: bytes | None = None
         if hit is not None and hit[2] is self.headers.block:
-            full, origin, target = hit[1], self._origin, b""
+            payload, full, origin, target = hit[0], hit[1], self._origin, b""
             if name is None:
                 name = self.request_name or url
         elif url[:1] == "/" or not url[:8].lower().startswith(("http://", "https://")):
-            hit = None
             path = url if url[:1] == "/" else "/" + url
             origin = self._origin
             target = _target(self._prefix + path + query)
@@ -245,7 +227,6 @@ class FastHttpSession:
             if name is None:
                 name = self.request_name or url + query
         else:
-            hit = None
             simple = False
             full = url + query
             origin, target = self._split(full)
@@ -257,14 +238,15 @@ class FastHttpSession:
         body: Any = None
         content_type = None
         if data or json is not None or files:
-            body, content_type = _encode_body(data, json, files)
+            body, content_type = encode_body(data, json, files)
             if isinstance(body, str):
                 body = body.encode()
         auth = auth or self.auth
         tmo = self.network_timeout if timeout is None else timeout
         hook = self.environment.events.request
+        listening = bool(hook)
         ctx = context
-        if hook:
+        if listening:
             user = self.user
             ctx = user.context() if user is not None and hasattr(user, "context") else {}
             if context:
@@ -272,26 +254,33 @@ class FastHttpSession:
 
         start_time = time.time()
         t0 = time.perf_counter()
-        status, reason, resp_headers, content = 0, "", _NO_HEADERS, b""
+        status, reason, head, content = 0, None, b"", b""
+        resp_headers: FastHeaders | None = None
         error: BaseException | None = None
         try:
-            conn = self._connection(origin)
-            if hit is not None:
-                payload = hit[0]
-            else:
+            conn = self._conn
+            if conn is None or origin is not self._origin:
+                conn = self._connection(origin)
+            if payload is None:
                 payload = self._payload(method, target, conn, headers, cookies, auth, body, content_type)
                 if simple:
                     if len(self._simple) >= _SIMPLE_CACHE:
                         self._simple.clear()
                     self._simple[(method, url)] = (payload, full, self.headers.block)
             st = conn.exchange(payload, method, tmo)
-            status = st.status
             hops = 0
             while True:
-                resp_headers = FastHeaders(st.headers)
-                if st.cookies:
+                status, head = st.status, st.raw
+                set_cookie, encoded = st.flags()
+                # The headers are parsed here only when the session must act on them.
+                resp_headers = FastHeaders(head) if set_cookie else None
+                if resp_headers is not None:
                     self._keep_cookies(resp_headers)
-                if not (allow_redirects and status in _REDIRECTS and "location" in resp_headers):
+                if not (allow_redirects and status in _REDIRECTS):
+                    break
+                if resp_headers is None:
+                    resp_headers = FastHeaders(head)
+                if "location" not in resp_headers:
                     break
                 if hops >= self.max_redirects:
                     raise TooManyRedirects(f"Exceeded {self.max_redirects} redirects.")
@@ -306,23 +295,24 @@ class FastHttpSession:
                     method,
                     tmo,
                 )
-                status = st.status
             body_parts = st.body
             content = body_parts[0] if len(body_parts) == 1 else b"".join(body_parts)
-            if st.encoded and content:
-                content = _decode(content, resp_headers)
-            reason = st.reason.decode("latin-1")
+            if encoded and content:
+                content = _decode(content, resp_headers or FastHeaders(head))
         except Exception as exc:  # a transport failure becomes a failed request, never a crash
             error = exc
-            status = 0
+            status, reason = 0, ""
+            if resp_headers is None:  # those of the last response that arrived, if any did
+                resp_headers = FastHeaders(head) if head else NO_HEADERS
         elapsed = time.perf_counter() - t0
 
+        # reason and headers None: parsed from the raw head if a task reads them.
         response = Response(
-            method, full, name, status, reason, resp_headers, content, elapsed, start_time, error, ctx
+            method, full, name, status, reason, resp_headers, content, elapsed, start_time, error, ctx, head
         )
         if catch_response:
             return ResponseContextManager(response, self.environment)
-        if error is None and status < 400 and not hook:
+        if error is None and status < 400 and not listening:
             recorder = self.environment.recorder
             if recorder is not None:
                 recorder.record(method, name, int(elapsed * 1e6), len(content), None)
@@ -339,26 +329,3 @@ class FastHttpSession:
         port = parts.port or (443 if scheme == "https" else 80)
         path = parts.path or "/"
         return (scheme, parts.hostname, port), _target(f"{path}?{parts.query}" if parts.query else path)
-
-    def get(self, url: str, **kwargs: Any) -> Response:
-        return self.request("GET", url, **kwargs)
-
-    def post(self, url: str, data: Any = None, json: Any = None, **kwargs: Any) -> Response:
-        return self.request("POST", url, data=data, json=json, **kwargs)
-
-    def put(self, url: str, data: Any = None, **kwargs: Any) -> Response:
-        return self.request("PUT", url, data=data, **kwargs)
-
-    def patch(self, url: str, data: Any = None, **kwargs: Any) -> Response:
-        return self.request("PATCH", url, data=data, **kwargs)
-
-    def delete(self, url: str, **kwargs: Any) -> Response:
-        return self.request("DELETE", url, **kwargs)
-
-    def head(self, url: str, **kwargs: Any) -> Response:
-        """HEAD does not follow redirects unless asked, as in requests."""
-        kwargs.setdefault("allow_redirects", False)
-        return self.request("HEAD", url, **kwargs)
-
-    def options(self, url: str, **kwargs: Any) -> Response:
-        return self.request("OPTIONS", url, **kwargs)

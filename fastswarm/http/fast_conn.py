@@ -4,8 +4,9 @@ This is the inner loop of ``FastHttpUser``: send prebuilt request bytes, feed wh
 to llhttp (through httptools) until the message is complete. It knows nothing of names,
 stats or cookies; ``fast.FastHttpSession`` builds the bytes and judges the result.
 
-Per request it allocates one header list and one body list and nothing else; header names
-are only inspected for the two that change what the session must do (Set-Cookie and
+Per request it allocates one body list and nothing else: the status line and headers stay
+the raw bytes they arrived as (``headers.FastHeaders`` parses them if a task reads them),
+scanned only for the two names that change what the session must do (Set-Cookie and
 Content-Encoding). Failures are raised as exceptions whose type and text name the cause
 (refused, timed out, reset, closed early, unparsable), so they group cleanly in the stats.
 """
@@ -13,14 +14,15 @@ Content-Encoding). Failures are raised as exceptions whose type and text name th
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
 import httptools
 from gevent import socket as gsocket
 
-from fastswarm.http.deadlines import Expired, deadlines
+from fastswarm.http.deadlines import Deadlines, Expired, deadlines
+from fastswarm.http.headers import parse_head
 from fastswarm.http.response import ConnectTimeout, ReadTimeout
 
 _RECV = 65536
@@ -33,46 +35,6 @@ class ServerClosed(ConnectionError):
 
 class InvalidResponse(ConnectionError):
     """What the server sent is not an HTTP/1.x response httptools can parse."""
-
-
-class FastHeaders(Mapping[str, str]):
-    """Response headers, case-insensitive; built from the raw pairs only when first read.
-
-    Repeated headers are joined with ", " (as requests does); ``getlist`` gives them apart,
-    which the cookie parser uses for Set-Cookie.
-    """
-
-    __slots__ = ("_raw", "_map")
-
-    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
-        self._raw = raw
-        self._map: dict[str, list[str]] | None = None
-
-    def _lookup(self) -> dict[str, list[str]]:
-        m = self._map
-        if m is None:
-            m = self._map = {}
-            for name, value in self._raw:
-                m.setdefault(name.decode("latin-1").lower(), []).append(value.decode("latin-1"))
-        return m
-
-    def __getitem__(self, key: str) -> str:
-        return ", ".join(self._lookup()[key.lower()])
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and key.lower() in self._lookup()
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._lookup())
-
-    def __len__(self) -> int:
-        return len(self._lookup())
-
-    def getlist(self, key: str) -> list[str]:
-        return list(self._lookup().get(key.lower(), ()))
-
-    def __repr__(self) -> str:
-        return f"FastHeaders({dict(self.items())!r})"
 
 
 class SessionHeaders(dict[str, str]):
@@ -116,49 +78,28 @@ class SessionHeaders(dict[str, str]):
 
 
 class _Exchange:
-    """httptools' callback target: what one response has delivered so far (reused per request)."""
+    """httptools' callback target: what one response has delivered so far (reused per request).
 
-    __slots__ = (
-        "parser",
-        "status",
-        "reason",
-        "headers",
-        "body",
-        "got",
-        "headers_done",
-        "keep_alive",
-        "done",
-        "cookies",
-        "encoded",
-    )
+    Only three callbacks are defined, as httptools calls only those that exist: the status line
+    and the headers are not handed over one Python call each; ``raw`` keeps the bytes that
+    arrived until the headers were complete, for ``headers.FastHeaders`` to parse on demand.
+    """
+
+    __slots__ = ("parser", "raw", "body", "headers_done", "keep_alive", "done", "status")
 
     def __init__(self) -> None:
         self.parser: Any = None  # the httptools parser feeding this object (set by Connection)
-        self.start()
-
-    def start(self) -> None:
-        self.status = 0
-        self.reason = b""
-        self.headers: list[tuple[bytes, bytes]] = []
+        self.raw = b""  # the response's first bytes, through its headers (b"": nothing arrived)
         self.body: list[bytes] = []
-        self.got = False  # any byte of the response arrived
         self.headers_done = False
         self.keep_alive = False
         self.done = False
-        self.cookies = False  # a Set-Cookie header arrived
-        self.encoded = False  # a Content-Encoding header arrived
+        self.status = 0
 
-    def on_status(self, reason: bytes) -> None:
-        self.reason = reason
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self.headers.append((name, value))
-        n = len(name)
-        if n == 10:
-            if name.lower() == b"set-cookie":
-                self.cookies = True
-        elif n == 16 and name.lower() == b"content-encoding":
-            self.encoded = True
+    @property
+    def got(self) -> bool:
+        """Whether any byte of the response arrived."""
+        return bool(self.raw)
 
     def on_headers_complete(self) -> None:
         self.headers_done = True
@@ -171,13 +112,21 @@ class _Exchange:
     def on_message_complete(self) -> None:
         self.done = True
 
+    def flags(self) -> tuple[bool, bool]:
+        """(Set-Cookie, Content-Encoding) may be among the headers: the two the session acts on.
+
+        A cheap scan of the raw bytes; a false positive (the words in a value or the body) only
+        costs parsing the headers, which then find nothing.
+        """
+        low = self.raw.decode("latin-1").lower()  # str searches are ~3x cheaper than bytes' here
+        return "set-cookie" in low, "content-encoding" in low
+
     def delimited(self) -> bool:
         """Whether the body's end is marked (a length or chunks) rather than the connection's close."""
-        for name, value in self.headers:
-            lname = name.lower()
-            if lname == b"content-length" or (lname == b"transfer-encoding" and b"chunked" in value.lower()):
-                return True
-        return False
+        headers = parse_head(self.raw)
+        return "content-length" in headers or any(
+            "chunked" in v.lower() for v in headers.get("transfer-encoding", ())
+        )
 
 
 @cache
@@ -206,6 +155,7 @@ class Connection:
         "parser",
         "state",
         "ticket",
+        "watch",
     )
 
     def __init__(
@@ -225,6 +175,7 @@ class Connection:
         self.parser: Any = None
         self.state = _Exchange()
         self.ticket = 0  # of the exchange in flight under a deadline (deadlines.py), else 0
+        self.watch: Deadlines = deadlines()  # the process's in-flight deadlines
 
     def close(self) -> None:
         sock, self.sock, self.parser = self.sock, None, None
@@ -290,12 +241,15 @@ class Connection:
         if self.sock is None:
             self._open()
         sock = self.sock
+        watch = self.watch
         if timeout is not None:
             # One watchdog checks every in-flight deadline a few times a second: cheaper than
             # gevent's socket timeouts (a new timer per blocking read) or a timer per exchange.
-            self.ticket = deadlines().arm(self, timeout)
+            self.ticket = watch.arm(self, timeout)
         st = self.state
-        st.start()
+        st.raw = b""
+        st.body = []
+        st.headers_done = st.keep_alive = st.done = False
         parser = self.parser
         try:
             sent = sock.send(payload)  # one call for a request of normal size; sendall's setup is dearer
@@ -309,7 +263,8 @@ class Connection:
                         st.done = True  # the body ran to the connection's close, as it may
                         break
                     raise ServerClosed("server closed the connection before the response was complete")
-                st.got = True
+                if not st.headers_done:
+                    st.raw += data  # the first chunk itself (b"" + data is data), rarely a join
                 parser.feed_data(data)
                 if method == "HEAD" and st.headers_done:
                     # No body follows a HEAD response whatever its Content-Length says; llhttp
@@ -328,7 +283,7 @@ class Connection:
         finally:
             if self.ticket:
                 self.ticket = 0
-                deadlines().disarm(self)
+                watch.disarm(self)
         st.status = parser.get_status_code()
         if not st.keep_alive:
             self.close()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastswarm.exceptions import ConfigError
 from fastswarm.http.fast import FastHttpSession
+from fastswarm.http.methods import base_host
 from fastswarm.user import User
 
 if TYPE_CHECKING:
@@ -37,12 +38,7 @@ class FastHttpUser(User):
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
-        host = environment.host or self.host  # --host (or the web UI's host) wins, as in Locust
-        if not host:
-            raise ConfigError(
-                "You must specify the base host. Either in the host attribute in the User class, "
-                "or on the command line using the --host option."
-            )
+        host = base_host(environment, self)
         try:
             self.client: Any = FastHttpSession(
                 environment,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json as _json
 from collections.abc import Mapping
-from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from fastswarm.event import error_text
@@ -22,6 +21,7 @@ from fastswarm.exceptions import (
     ResponseError,
     StopUser,
 )
+from fastswarm.http.headers import FastHeaders, status_reason
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -68,8 +68,9 @@ class Response:
         "url",
         "name",
         "status_code",
-        "reason",
-        "headers",
+        "_reason",
+        "_headers",
+        "_head",
         "content",
         "elapsed",
         "start_time",
@@ -84,20 +85,23 @@ class Response:
         url: str,
         name: str,
         status_code: int,
-        reason: str,
-        headers: Mapping[str, str],
+        reason: str | None,
+        headers: Mapping[str, str] | None,
         content: bytes,
         elapsed: float,
         start_time: float,
         error: BaseException | None = None,
         context: dict[str, Any] | None = None,
+        head: bytes = b"",
     ) -> None:
         self.request_method = request_method
         self.url = url
         self.name = name
         self.status_code = status_code
-        self.reason = reason
-        self.headers = headers
+        # None: parsed from ``head`` (the raw status line and headers) when first read.
+        self._reason = reason
+        self._headers = headers
+        self._head = head
         self.content = content
         self.elapsed = elapsed
         self.start_time = start_time
@@ -108,6 +112,30 @@ class Response:
 
     def __repr__(self) -> str:
         return f"<Response [{self.status_code}]>"
+
+    @property
+    def reason(self) -> str:
+        """The status line's reason phrase ("OK"); "" when no response arrived."""
+        reason = self._reason
+        if reason is None:
+            reason = self._reason = status_reason(self._head)
+        return reason
+
+    @reason.setter
+    def reason(self, value: str) -> None:
+        self._reason = value
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """The response headers, case-insensitive."""
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = FastHeaders(self._head)
+        return headers
+
+    @headers.setter
+    def headers(self, value: Mapping[str, str]) -> None:
+        self._headers = value
 
     def __bool__(self) -> bool:
         return self.ok
@@ -165,6 +193,8 @@ def parse_set_cookies(headers: Mapping[str, str]) -> dict[str, str]:
 
     ``headers`` may hold several Set-Cookie lines (urllib3's ``getlist``), or one joined line.
     """
+    from http.cookies import CookieError, SimpleCookie  # only where cookies are set: not at start-up
+
     getlist = getattr(headers, "getlist", None)
     lines = getlist("set-cookie") if getlist is not None else [headers.get("set-cookie", "")]
     found: dict[str, str] = {}

@@ -8,11 +8,9 @@ no more objects than urllib3 needs; it records each request exactly once.
 
 from __future__ import annotations
 
-import json as _json
 import time
 from base64 import b64encode
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
@@ -23,8 +21,8 @@ from urllib3.exceptions import (
     ProtocolError,
     ReadTimeoutError,
 )
-from urllib3.filepost import encode_multipart_formdata
 
+from fastswarm.http.methods import CookieJar, RequestMethods, encode_body
 from fastswarm.http.response import (
     ConnectTimeout,
     ReadTimeout,
@@ -32,7 +30,6 @@ from fastswarm.http.response import (
     ResponseContextManager,
     TooManyRedirects,
     default_outcome,
-    parse_set_cookies,
     report,
 )
 
@@ -49,22 +46,6 @@ DEFAULT_HEADERS = {
 }
 _NO_HEADERS: Mapping[str, str | None] = {}
 _EMPTY: Mapping[str, str] = {}
-
-
-class CookieJar(dict[str, str]):
-    """A session's cookies, name to value; the ``requests`` helpers tasks files call on it."""
-
-    def get_dict(self) -> dict[str, str]:
-        return dict(self)
-
-    def set(self, name: str, value: str | None) -> None:
-        """Set a cookie, or remove it when ``value`` is None (as requests' jar does)."""
-        if value is None:
-            self.pop(name, None)
-        else:
-            self[name] = value
-
-
 _NO_TIMEOUT = urllib3.Timeout(connect=None, read=None)
 
 
@@ -93,32 +74,7 @@ def _transport_error(exc: Exception, timeout: urllib3.Timeout) -> BaseException:
     return exc
 
 
-def _encode_body(data: Any, json: Any, files: Any) -> tuple[bytes | str | None | Any, str | None]:
-    """The request body and the Content-Type it implies, in requests' manner."""
-    if files:
-        fields: list[tuple[str, Any]] = list(data.items() if isinstance(data, Mapping) else data or [])
-        for key, value in files.items() if isinstance(files, Mapping) else files:
-            if isinstance(value, tuple):
-                fname, fobj = value[0], value[1]
-                content = fobj.read() if hasattr(fobj, "read") else fobj
-                fields.append((key, (fname, content, *value[2:3])))
-            else:
-                content = value.read() if hasattr(value, "read") else value
-                fields.append((key, (getattr(value, "name", key), content)))
-        body, ctype = encode_multipart_formdata(fields)
-        return body, ctype
-    if json is not None:
-        return _json.dumps(json).encode(), "application/json"
-    if data is None:
-        return None, None
-    if isinstance(data, (Mapping, list)):
-        return urlencode(data, doseq=True), "application/x-www-form-urlencoded"
-    if isinstance(data, str):
-        return data.encode(), None
-    return data, None
-
-
-class HttpSession:
+class HttpSession(RequestMethods):
     """A user's HTTP client: keep-alive connections, cookies, and one stats record per request."""
 
     def __init__(
@@ -155,15 +111,6 @@ class HttpSession:
         self._pool.clear()
         self._base_pool = None
 
-    @contextmanager
-    def rename_request(self, name: str) -> Iterator[None]:
-        """Group the requests made inside the block under ``name`` (Locust's helper)."""
-        self.request_name = name
-        try:
-            yield
-        finally:
-            self.request_name = None
-
     def _headers(
         self,
         headers: Mapping[str, str | None] | None,
@@ -190,13 +137,9 @@ class HttpSession:
             merged["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
         return merged
 
-    def _keep_cookies(self, resp: urllib3.BaseHTTPResponse) -> None:
+    def _keep_response_cookies(self, resp: urllib3.BaseHTTPResponse) -> None:
         if "set-cookie" in resp.headers:
-            for key, value in parse_set_cookies(resp.headers).items():
-                if value:
-                    self.cookies[key] = value
-                else:
-                    self.cookies.pop(key, None)
+            self._keep_cookies(resp.headers)
 
     def request(
         self,
@@ -239,7 +182,7 @@ class HttpSession:
                     name = url + query
         body, content_type = None, None
         if data or json is not None or files:
-            body, content_type = _encode_body(data, json, files)
+            body, content_type = encode_body(data, json, files)
         auth = auth or self.auth
         tmo = _timeout(timeout)
         hook = self.environment.events.request
@@ -275,7 +218,7 @@ class HttpSession:
                     timeout=tmo,
                     assert_same_host=False,
                 )
-            self._keep_cookies(resp)
+            self._keep_response_cookies(resp)
             hops = 0
             while allow_redirects and resp.status in _REDIRECTS:
                 location = resp.headers.get("location")
@@ -292,7 +235,7 @@ class HttpSession:
                 resp = self._pool.urlopen(
                     req_method, full, body=body, headers=hdrs, redirect=False, retries=False, timeout=tmo
                 )
-                self._keep_cookies(resp)
+                self._keep_response_cookies(resp)
             content = resp.data
             status, reason, resp_headers = resp.status, resp.reason or "", resp.headers
         except TooManyRedirects as exc:
@@ -308,26 +251,3 @@ class HttpSession:
             return ResponseContextManager(response, self.environment)
         report(self.environment, response, *default_outcome(response))
         return response
-
-    def get(self, url: str, **kwargs: Any) -> Response:
-        return self.request("GET", url, **kwargs)
-
-    def post(self, url: str, data: Any = None, json: Any = None, **kwargs: Any) -> Response:
-        return self.request("POST", url, data=data, json=json, **kwargs)
-
-    def put(self, url: str, data: Any = None, **kwargs: Any) -> Response:
-        return self.request("PUT", url, data=data, **kwargs)
-
-    def patch(self, url: str, data: Any = None, **kwargs: Any) -> Response:
-        return self.request("PATCH", url, data=data, **kwargs)
-
-    def delete(self, url: str, **kwargs: Any) -> Response:
-        return self.request("DELETE", url, **kwargs)
-
-    def head(self, url: str, **kwargs: Any) -> Response:
-        """HEAD does not follow redirects unless asked, as in requests."""
-        kwargs.setdefault("allow_redirects", False)
-        return self.request("HEAD", url, **kwargs)
-
-    def options(self, url: str, **kwargs: Any) -> Response:
-        return self.request("OPTIONS", url, **kwargs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fastswarm.exceptions import ConfigError
+from fastswarm.http.methods import base_host
 from fastswarm.http.session import HttpSession
 from fastswarm.user import User
 
@@ -23,10 +23,4 @@ class HttpUser(User):
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
-        host = environment.host or self.host  # --host (or the web UI's host) wins, as in Locust
-        if not host:
-            raise ConfigError(
-                "You must specify the base host. Either in the host attribute in the User class, "
-                "or on the command line using the --host option."
-            )
-        self.client = HttpSession(host, environment, user=self)
+        self.client = HttpSession(base_host(environment, self), environment, user=self)
