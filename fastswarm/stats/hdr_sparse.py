@@ -1,29 +1,35 @@
-"""Decode an HdrHistogram V2 blob straight to its non-zero counters, with numpy, for the master.
+"""Decode HdrHistogram V2 blobs straight to their non-zero counters, with numpy, for the master.
 
 A worker's one-second histogram has a few hundred non-zero counters out of 23,552. hdrh's
 ``decode`` allocates and fills all 23,552 (190 KB) and its ``add`` walks all of them; the
-master does that for every endpoint of every worker every second. Here the base64 and zlib
-layers are undone in C and the ZigZag-LEB128 counter stream is decoded with a handful of
-vectorised numpy operations, giving (index, count) pairs that ``LatencyHistogram.merge``
-adds with one fancy-indexed addition. The result is exactly what hdrh would have decoded.
+master would do that for every endpoint of every worker every second. Here the base64 and
+zlib layers are undone in C, one blob at a time (each is its own zlib stream), and then the
+ZigZag-LEB128 counter streams of a whole report are decoded together in one vectorised numpy
+pass (``decode_batch``): a report of 100 endpoints costs about as many numpy calls as one
+histogram. The result is exactly what hdrh would have decoded.
 
 Only blobs in fastswarm's own layout (1 µs .. 1 h, 3 significant figures, no index offset)
-are taken; ``decode_sparse`` returns None for anything else, and callers fall back to hdrh.
+are taken; the others are flagged, and callers fall back to hdrh for them.
 """
 
 from __future__ import annotations
 
-import base64
 import binascii
 import struct
 import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 _COMPRESSION_COOKIE = 0x1C849304
 _ENCODING_COOKIE = 0x1C849303
-_PAYLOAD_HEADER = struct.Struct(">IIIIQQd")  # cookie, length, index offset, digits, lowest, highest, ratio
+_OUTER_HEADER = struct.Struct(">II")  # cookie, length of the zlib stream
+_HEADER_LEN = 40  # payload header: cookie, length, index offset, digits, lowest, highest, ratio
+_HEADER_COLUMNS = np.arange(_HEADER_LEN)
 _HALF_MAG = 10  # 3 significant figures: 1024 sub-buckets per half bucket
+COUNTS_LEN = 23_552  # counters of the 1 µs .. 1 h, 3-digit layout
+_DECODE_ERRORS = (binascii.Error, struct.error, zlib.error, ValueError, TypeError)
 
 
 def lowest_at(index: int) -> int:
@@ -59,41 +65,150 @@ class SparseCounts:
         self.max_value = highest_at(int(index[-1])) if len(index) else 0
 
 
+@dataclass(frozen=True, slots=True)
+class SparseBatch:
+    """The non-zero counters of several blobs, flattened: counter ``k`` is ``counts[k]`` at
+    ``index[k]`` of blob ``blob[k]``. ``decoded[i]`` is False for blob ``i`` when it is not
+    in the layout asked for (or not a histogram at all): none of its counters are here."""
+
+    blob: np.ndarray  # intp
+    index: np.ndarray  # intp
+    counts: np.ndarray  # int64
+    decoded: list[bool]
+
+
 def decode_sparse(blob: bytes, lowest: int, highest: int, digits: int) -> SparseCounts | None:
     """The non-zero counters of a base64 V2 compressed blob; None if it is not in that layout."""
+    batch = decode_batch([blob], lowest, highest, digits)
+    if not batch.decoded[0]:
+        return None
+    return SparseCounts(batch.index, batch.counts.astype(np.uint64))
+
+
+def _inflate(blob: bytes) -> bytes | None:
+    """The V2 payload inside a base64 compressed blob; None if the outer layer is not V2."""
     try:
-        raw = base64.b64decode(blob)
-        cookie, length = struct.unpack_from(">II", raw)
+        raw = binascii.a2b_base64(blob)
+        cookie, length = _OUTER_HEADER.unpack_from(raw)
         if cookie & ~0xF0 != _COMPRESSION_COOKIE or length != len(raw) - 8:
             return None
-        payload = zlib.decompress(memoryview(raw)[8:])
-        pcookie, plen, offset, sig, low, high, _ = _PAYLOAD_HEADER.unpack_from(payload)
-    except (binascii.Error, struct.error, zlib.error, ValueError):
+        payload = zlib.decompress(raw[8:])
+    except _DECODE_ERRORS:
         return None
-    if pcookie & ~0xF0 != _ENCODING_COOKIE or offset or (low, high, sig) != (lowest, highest, digits):
-        return None
-    start = _PAYLOAD_HEADER.size
-    if plen > len(payload) - start:
-        return None
-    b = np.frombuffer(payload, dtype=np.uint8, count=plen, offset=start)
-    if not plen:
-        return SparseCounts(np.empty(0, np.intp), np.empty(0, np.uint64))
-    ends = np.flatnonzero(b < 0x80)  # the last byte of each varint
-    if not len(ends) or ends[-1] != plen - 1:
-        return None  # truncated
-    if len(ends) == plen:
+    return payload if len(payload) >= _HEADER_LEN else None
+
+
+def _inflate_all(blobs: Sequence[bytes]) -> list[bytes | None]:
+    """Every blob's V2 payload. The common case runs as one comprehension of C calls (the
+    zlib stream and the payload header are what vouch for the data); anything raising, or
+    too short, sends the blobs through ``_inflate`` one by one."""
+    a2b, inflate = binascii.a2b_base64, zlib.decompress
+    try:
+        payloads = [inflate(a2b(b)[8:]) for b in blobs]
+    except _DECODE_ERRORS:
+        return [_inflate(b) for b in blobs]
+    if min(map(len, payloads), default=_HEADER_LEN) < _HEADER_LEN:
+        return [_inflate(b) for b in blobs]
+    return list(payloads)
+
+
+def decode_batch(blobs: Sequence[bytes], lowest: int, highest: int, digits: int) -> SparseBatch:
+    """The non-zero counters of every blob in the 1 µs-unit layout (``lowest``, ``highest``,
+    ``digits``; ``digits`` must be 3), their varint streams decoded in one numpy pass."""
+    payloads = _inflate_all(blobs)
+    if None not in payloads:  # the common case: every blob is a histogram
+        batch = _decode_payloads(payloads, lowest, highest, digits)  # type: ignore[arg-type]
+        if batch is not None and batch[0].all():
+            return SparseBatch(batch[1], batch[2], batch[3], [True] * len(blobs))
+    good = [i for i, p in enumerate(payloads) if p is not None]
+    decoded = [False] * len(blobs)
+    if good:
+        parts = [p for p in payloads if p is not None]
+        batch = _decode_payloads(parts, lowest, highest, digits)
+        if batch is not None:
+            ok, owner, index, counts = batch
+            pos = np.asarray(good, dtype=np.intp)
+            for i in pos[ok].tolist():
+                decoded[i] = True
+            return SparseBatch(pos[owner], index, counts, decoded)
+        # A varint anomaly somewhere (truncation, a count >= 2**56): judge each blob alone.
+        singles = [_decode_payloads([p], lowest, highest, digits) for p in parts]
+        owners, indexes, counts_ = [], [], []
+        for i, one in zip(good, singles, strict=True):
+            if one is not None and one[0][0]:
+                decoded[i] = True
+                owners.append(np.full(len(one[2]), i, dtype=np.intp))
+                indexes.append(one[2])
+                counts_.append(one[3])
+        if owners:
+            joined = (np.concatenate(owners), np.concatenate(indexes), np.concatenate(counts_))
+            return SparseBatch(*joined, decoded)
+    empty = np.empty(0, np.intp)
+    return SparseBatch(empty, empty, np.empty(0, np.int64), decoded)
+
+
+def _decode_payloads(
+    payloads: list[bytes], lowest: int, highest: int, digits: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """(layout ok per payload, payload of each counter, index, count) for inflated payloads
+    (each >= 40 bytes); None when a varint stream is malformed or too wide for this decoder.
+
+    Written for few passes over the varint bytes: at 64 workers x 100 endpoints a second
+    this runs over ~0.8 MB/s, and each extra numpy pass costs about 1 ms/s.
+    """
+    n = len(payloads)
+    head = np.frombuffer(b"".join([p[:_HEADER_LEN] for p in payloads]), dtype=np.uint8)
+    head = head.reshape(n, _HEADER_LEN)
+    bodies = [p[_HEADER_LEN:] for p in payloads]
+    sizes = np.fromiter(map(len, bodies), dtype=np.int64, count=n)
+    words = head[:, :16].copy().view(">u4")  # cookie, varint length, index offset, digits
+    longs = head[:, 16:32].copy().view(">u8")  # lowest, highest
+    ok = (
+        (words[:, 0] & ~np.uint32(0xF0) == _ENCODING_COOKIE)
+        & (words[:, 1] == sizes)  # hdrh writes exactly the varints after the header
+        & (words[:, 2] == 0)
+        & (words[:, 3] == digits)
+        & (longs[:, 0] == lowest)
+        & (longs[:, 1] == highest)
+    )
+    if digits != 3 or lowest != 1:
+        ok[:] = False  # the index arithmetic below is for fastswarm's layout only
+    if not ok.all():
+        bodies = [p if good else b"" for p, good in zip(bodies, ok.tolist(), strict=True)]
+        sizes = np.where(ok, sizes, 0)
+    b = np.frombuffer(b"".join(bodies), dtype=np.uint8)
+    ends = np.cumsum(sizes)  # each payload's varints end here in ``b``
+    last = np.flatnonzero(b < 0x80)  # the last byte of each varint
+    done = np.searchsorted(last, ends)  # varints finished before each payload's end
+    nvar = np.diff(done, prepend=0)
+    filled = sizes > 0
+    if len(b) and not (last[done[filled] - 1] == ends[filled] - 1).all():
+        return None  # a truncated stream (a payload not ending on a varint's last byte)
+    if len(last) == len(b):
         u = b.astype(np.int64)  # every varint one byte: the common case for one-second histograms
     else:
-        starts = np.empty_like(ends)
-        starts[0] = 0
-        starts[1:] = ends[:-1] + 1
-        lengths = ends - starts + 1
-        if lengths.max() > 8:
+        first = np.empty_like(last)
+        first[:1] = 0
+        first[1:] = last[:-1] + 1
+        width = last - first + 1
+        longest = int(width.max())
+        if longest > 8:
             return None  # a 9-byte varint (a count >= 2**56): let hdrh judge it
-        shift = (np.arange(plen) - np.repeat(starts, lengths)) * 7
-        u = np.add.reduceat((b & 0x7F).astype(np.int64) << shift, starts)
-    v = (u >> 1) ^ -(u & 1)  # ZigZag
-    step = np.where(v < 0, -v, 1)  # a negative value is a run of that many zero counters
-    index = np.cumsum(step) - step
-    keep = v > 0
-    return SparseCounts(index[keep], v[keep].astype(np.uint64))
+        # Little-endian 7-bit groups: add each varint's k-th byte, k = 1, 2, ..., only to the
+        # varints that long (few: most counters and zero runs fit in one or two bytes).
+        u = (b[first] & 0x7F).astype(np.int64)
+        for k in range(1, longest):
+            more = np.flatnonzero(width > k)
+            u[more] |= (b[first[more] + k] & 0x7F).astype(np.int64) << (7 * k)
+    # ZigZag: an even u is a count of u/2; an odd u a run of (u+1)/2 zero counters.
+    odd = (u & 1).astype(bool)
+    step = np.where(odd, (u + 1) >> 1, 1)
+    position = np.cumsum(step)
+    position -= step  # counter index, counting on across payloads
+    live = np.flatnonzero((u > 0) & ~odd)  # integer takes: a mask this random is slow
+    owner = np.repeat(np.arange(n), nvar)[live]
+    start = position[np.minimum(done - nvar, max(len(position) - 1, 0))] if len(position) else position
+    index = position[live] - start[owner]  # counting from 0 in each payload
+    if len(index) and int(index.max()) >= COUNTS_LEN:
+        return None
+    return ok, owner, index, u[live] >> 1

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import ctypes
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cache
 from typing import Any
@@ -164,22 +165,34 @@ class LatencyHistogram:
         total = int(self._h.total_count)
         if not total:
             return {p: 0 for p in wanted}
-        cum = np.cumsum(self._counts(), dtype=np.uint64)
-        lowest, highest, _ = _index_tables()
-        out: dict[float, int] = {}
-        for p in wanted:
-            target = max(int((min(p, 100.0) * total / 100) + 0.5), 1)
-            i = int(np.searchsorted(cum, target, side="left"))
-            if i >= len(cum):
-                out[p] = 0
-            else:
-                out[p] = int(highest[i] if p else lowest[i])
-        return out
+        return _at_percentiles(np.cumsum(self._counts(), dtype=np.uint64), total, wanted)
 
     def to_bytes(self) -> bytes:
         """HdrHistogram's standard V2 compressed encoding (base64), as hdrh ``encode()``."""
         blob = self._h.encode()
         return blob if isinstance(blob, bytes) else bytes(blob, "ascii")
+
+    @classmethod
+    def from_counts(cls, counts: np.ndarray) -> LatencyHistogram:
+        """A histogram holding ``counts``: this layout's counters, possibly cut short after
+        the last non-zero one (the master keeps its counters as numpy rows)."""
+        out = cls()
+        nz = np.flatnonzero(counts)
+        if len(nz):
+            out._view[: len(counts)] = counts
+            lowest, highest, _ = _index_tables()
+            h = out._h
+            h.total_count = int(counts.sum())
+            # What record/merge would have left: hdrh reads them back as these bucket bounds.
+            h.min_value = int(lowest[nz[0]])
+            h.max_value = int(highest[nz[-1]])
+        return out
+
+    def nonzero(self) -> tuple[np.ndarray, np.ndarray]:
+        """The indexes and values of the non-zero counters."""
+        counts = self._counts()
+        nz = np.flatnonzero(counts)
+        return nz, counts[nz].astype(np.int64)
 
     @classmethod
     def from_bytes(cls, b: bytes) -> LatencyHistogram:
@@ -237,6 +250,68 @@ class LatencyHistogram:
 
     def __repr__(self) -> str:
         return f"LatencyHistogram(count={self.count}, min={self.min}, max={self.max})"
+
+
+@dataclass(frozen=True, slots=True)
+class CountsSummary:
+    """What a LatencyHistogram holding one row of counters reports (µs; zeros when empty)."""
+
+    count: int
+    min: int
+    max: int
+    mean: float
+    percentiles: dict[float, int]
+
+
+def summarize_counts(counts: np.ndarray, ps: Sequence[float], with_mean: bool = True) -> list[CountsSummary]:
+    """Per row of ``counts`` (rows x counters in LatencyHistogram's layout, possibly cut short
+    after the last non-zero column): count, min, max, mean and percentiles ``ps``, exactly as
+    ``LatencyHistogram.from_counts(row)`` would give them, with one cumsum for all rows.
+
+    This is how the master reads its per-endpoint counters without building a histogram
+    per endpoint. ``with_mean=False`` skips the mean (0.0), its only matrix product.
+    """
+    rows, width = counts.shape
+    if not rows or not width:
+        return [CountsSummary(0, 0, 0, 0.0, {p: 0 for p in ps})] * rows
+    cum = np.cumsum(counts, axis=1, dtype=np.int64)
+    totals = cum[:, -1].tolist()
+    lowest, highest, median = _index_tables()
+    sums: list[int] = [0] * rows
+    if with_mean:
+        if max(totals) * int(median[width - 1]) < 2**63:  # no int64 product or sum can overflow
+            sums = (counts @ median[:width]).tolist()
+        else:
+            medians = median[:width].tolist()
+            sums = [sum(c * m for c, m in zip(r.tolist(), medians, strict=True)) for r in counts]
+    wanted = list(ps)
+    out = []
+    for r, total in enumerate(totals):
+        if not total:
+            out.append(CountsSummary(0, 0, 0, 0.0, {p: 0 for p in wanted}))
+            continue
+        # The first and the last non-zero counter:
+        ends = np.searchsorted(cum[r], np.array([1, total], dtype=np.int64)).tolist()
+        out.append(
+            CountsSummary(
+                total,
+                int(lowest[ends[0]]),
+                int(highest[ends[1]]),
+                float(sums[r]) / float(total) if with_mean else 0.0,
+                _at_percentiles(cum[r], total, wanted),
+            )
+        )
+    return out
+
+
+def _at_percentiles(cum: np.ndarray, total: int, ps: list[float]) -> dict[float, int]:
+    """hdrh's percentile semantics over cumulative counts: the highest value of the first
+    counter reaching the rank (the lowest, for percentile 0)."""
+    lowest, highest, _ = _index_tables()
+    targets = [max(int((min(p, 100.0) * total / 100) + 0.5), 1) for p in ps]
+    found = np.searchsorted(cum, np.asarray(targets, dtype=cum.dtype), side="left").tolist()
+    n = len(cum)
+    return {p: 0 if i >= n else int(highest[i] if p else lowest[i]) for p, i in zip(ps, found, strict=True)}
 
 
 class HdrLogWriter:

@@ -84,6 +84,19 @@ class EntryStats:
 
     @classmethod
     def from_wire(cls, d: Any) -> EntryStats:
+        # The master decodes one per endpoint per worker per second (6,400/s at 64 x 100):
+        # exact types are checked in one go; anything else takes the field-by-field path.
+        try:
+            m, n, h, c = d["method"], d["name"], d["histogram"], d.get("corrected", b"")
+            r, f, b = d["requests"], d["failures"], d["bytes"]
+        except (KeyError, TypeError, AttributeError):
+            pass
+        else:
+            exact = type(m) is type(n) is str and type(h) is type(c) is bytes
+            if exact and type(r) is type(f) is type(b) is int:
+                return _build(
+                    cls, method=m, name=n, requests=r, failures=f, bytes=b, histogram=h, corrected=c
+                )
         return _build(
             cls,
             method=_field(d, "method", str),
@@ -113,6 +126,13 @@ class ErrorStats:
 
     @classmethod
     def from_wire(cls, d: Any) -> ErrorStats:
+        try:  # as EntryStats: exact types in one go, else field by field
+            m, n, e, c = d["method"], d["name"], d["error"], d["count"]
+        except (KeyError, TypeError):
+            pass
+        else:
+            if type(m) is type(n) is type(e) is str and type(c) is int:
+                return _build(cls, method=m, name=n, error=e, count=c)
         return _build(
             cls,
             method=_field(d, "method", str),
