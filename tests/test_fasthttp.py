@@ -240,7 +240,7 @@ def test_fasthttpuser_end_to_end(tmp_path: Path, target: Target) -> None:
     target.reset()
     result = run_fastswarm(
         "-H", target.url, "--headless", "-u", "4", "-r", "50", "-t", "2s", "--processes", "1",
-        "--json", "report.json", cwd=tmp_path,
+        "--stop-timeout", "5", "--json", "report.json", cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "report.json").read_text())
