@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from fastswarm.contrib.fasthttp import FastHttpUser
-
 from fastswarm import constant, task
+from fastswarm.contrib.fasthttp import FastHttpUser
 
 
 class Bench(FastHttpUser):
