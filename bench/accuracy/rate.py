@@ -21,6 +21,7 @@ def main() -> None:
     ap.add_argument("--rates", default="500,2000", help="comma-separated iterations/s")
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--processes", type=int, default=2)
+    ap.add_argument("--url", default=None, help="a running target (e.g. bench/nginx.sh's); default: built-in")
 
     args = ap.parse_args()
     print(f"{'target/s':>9} {'iters':>7} {'expect':>7} {'mean/s':>9} {'err %':>7} {'min/s':>8} {'max/s':>8} "
