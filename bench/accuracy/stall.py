@@ -55,6 +55,10 @@ def main() -> None:
     print(
         f"  corrected             p50 {cor['p50']:.3f} ms  p99 {cor['p99']:.3f} ms  max {cor['max']:.3f} ms"
     )
+    # Arrivals are uniform; a share f = 1/5 of them fall in a stall and wait uniformly 0..1 s,
+    # so the corrected p99 is the stall's (1 - 0.01 / f) quantile: 950 ms plus service time.
+    expected = 1000.0 * (1 - 0.01 / (1 / 5))
+    print(f"  expected corrected p99 from the stall pattern: ~{expected:.0f} ms + service time")
     om = rep["open_model"]
     print(f"  iterations {om['iterations']}, dropped {om['dropped']}, late {om['late']}")
     if not os.path.exists(WRK2):
