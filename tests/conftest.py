@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from fastswarm.env import Environment
+from tests.fakes import FakeEvents, FakeRecorder
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -67,3 +70,15 @@ def run_fastswarm(
         cwd=cwd or ROOT,
         env=full_env,
     )
+
+
+@pytest.fixture
+def rec() -> FakeRecorder:
+    """A recorder that keeps every record() call, for HTTP client tests."""
+    return FakeRecorder()
+
+
+@pytest.fixture
+def env(rec: FakeRecorder) -> Environment:
+    """A worker-less Environment recording into ``rec``, with no request listeners."""
+    return Environment(recorder=rec, events=FakeEvents())  # type: ignore[arg-type]

@@ -20,19 +20,10 @@ from fastswarm.http.fast import FastHttpSession
 from fastswarm.http.response import ReadTimeout, ResponseContextManager
 from fastswarm.stats.recorder import Recorder
 from tests.conftest import Target, run_fastswarm
-from tests.test_http_client import FakeEvents, FakeRecorder, closed_port
+from tests.fakes import FakeRecorder
+from tests.test_http_client import closed_port
 
 T = 5.0
-
-
-@pytest.fixture
-def rec() -> FakeRecorder:
-    return FakeRecorder()
-
-
-@pytest.fixture
-def env(rec: FakeRecorder) -> Environment:
-    return Environment(recorder=rec, events=FakeEvents())  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -21,20 +21,10 @@ from fastswarm.env import Environment
 from fastswarm.http.fast import FastHttpSession
 from fastswarm.http.fast_conn import Connection, InvalidResponse, ServerClosed
 from fastswarm.http.headers import parse_head, status_reason
+from tests.fakes import FakeRecorder
 from tests.raw_http import CloseAfter, RawServer, response
-from tests.test_http_client import FakeEvents, FakeRecorder
 
 T = 5.0
-
-
-@pytest.fixture
-def rec() -> FakeRecorder:
-    return FakeRecorder()
-
-
-@pytest.fixture
-def env(rec: FakeRecorder) -> Environment:
-    return Environment(recorder=rec, events=FakeEvents())  # type: ignore[arg-type]
 
 
 def session(env: Environment, server: RawServer, **kw: object) -> FastHttpSession:

@@ -16,45 +16,9 @@ from fastswarm.env import Environment
 from fastswarm.exceptions import CatchResponseError, ConfigError, FastswarmError, ResponseError, StopUser
 from fastswarm.http.response import ReadTimeout, Response, ResponseContextManager
 from fastswarm.http.session import HttpSession
+from tests.fakes import FakeRecorder
 
 T = 5.0  # every request in these tests is bounded by this many seconds
-
-
-class FakeRecorder:
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, str, int, int, str | None]] = []
-
-    def record(self, method: str, name: str, elapsed_us: int, length: int, error: str | None = None) -> None:
-        self.calls.append((method, name, elapsed_us, length, error))
-
-
-class FakeHook:
-    """Truthy only with listeners, like events.RequestHook; notify calls only the listeners."""
-
-    def __init__(self) -> None:
-        self.listeners: list[Any] = []
-
-    def __bool__(self) -> bool:
-        return bool(self.listeners)
-
-    def notify(self, **kwargs: Any) -> None:
-        for fn in self.listeners:
-            fn(**kwargs)
-
-
-class FakeEvents:
-    def __init__(self) -> None:
-        self.request = FakeHook()
-
-
-@pytest.fixture
-def rec() -> FakeRecorder:
-    return FakeRecorder()
-
-
-@pytest.fixture
-def env(rec: FakeRecorder) -> Environment:
-    return Environment(recorder=rec, events=FakeEvents())  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -1,0 +1,32 @@
+"""Stand-ins for a recorder and the events catalogue, for HTTP client tests that need no worker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class FakeRecorder:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, int, int, str | None]] = []
+
+    def record(self, method: str, name: str, elapsed_us: int, length: int, error: str | None = None) -> None:
+        self.calls.append((method, name, elapsed_us, length, error))
+
+
+class FakeHook:
+    """Truthy only with listeners, like events.RequestHook; notify calls only the listeners."""
+
+    def __init__(self) -> None:
+        self.listeners: list[Any] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.listeners)
+
+    def notify(self, **kwargs: Any) -> None:
+        for fn in self.listeners:
+            fn(**kwargs)
+
+
+class FakeEvents:
+    def __init__(self) -> None:
+        self.request = FakeHook()
