@@ -24,7 +24,6 @@ from fastswarm.env import Environment, set_current
 from fastswarm.exceptions import CheckFailedError, WorkerLostError
 from fastswarm.ipc.channel import MasterChannel
 from fastswarm.ipc.coordinator import MasterRunner, WorkerInfo
-from fastswarm.ipc.messages import Stop
 from fastswarm.ipc.supervisor import Child, Supervisor, describe_status
 from fastswarm.ipc.worker import run_worker
 from fastswarm.loader import TasksFile
@@ -281,8 +280,7 @@ class MasterSession(TestControl):
         if self.interrupts == 1:
             print("\nstopping (press Ctrl-C again to stop at once)", file=sys.stderr, flush=True)
         elif self.runner is not None:
-            for worker in self.runner.alive_workers():
-                self.runner.channel.send(worker.identity, Stop(force=True))
+            self.runner.send_stop(force=True)
         self.done.set()
 
     def _child_exited(self, child: Child) -> None:

@@ -23,6 +23,7 @@ from fastswarm.ipc.channel import MasterChannel
 from fastswarm.ipc.messages import (
     PROTOCOL_VERSION,
     Custom,
+    CustomMessage,
     Heartbeat,
     Hello,
     Message,
@@ -40,7 +41,6 @@ from fastswarm.ipc.messages import (
     WorkerError,
 )
 from fastswarm.ipc.open_control import OpenModelControl, RunState
-from fastswarm.ipc.worker import CustomMessage
 from fastswarm.options import shareable_options
 from fastswarm.stats.aggregator import Aggregator
 from fastswarm.stats.model import IntervalStats
@@ -184,6 +184,11 @@ class MasterRunner(OpenModelControl):
             # A worker with no users still needs a rate > 0; it spawns nothing.
             self.channel.send(worker.identity, Spawn(share, rate or spawn_rate, env.host, self._expected))
 
+    def send_stop(self, force: bool) -> None:
+        """Tell every live worker to stop its users (at once when ``force``); does not wait."""
+        for worker in self.alive_workers():
+            self.channel.send(worker.identity, Stop(force, self.options.stop_timeout))
+
     def stop(self, force: bool = False, timeout: float | None = None) -> bool:
         """Stop every worker's users; True when all confirmed (their last stats are in)."""
         if self.state in (RunState.READY, RunState.STOPPED, RunState.WAITING):
@@ -192,8 +197,7 @@ class MasterRunner(OpenModelControl):
         if self.state is not RunState.STOPPING:
             env.events.test_stopping.fire(environment=env)
         self.state = RunState.STOPPING
-        for worker in self.alive_workers():
-            self.channel.send(worker.identity, Stop(force, self.options.stop_timeout))
+        self.send_stop(force)
         limit = timeout if timeout is not None else self.options.stop_timeout + 10.0
         deadline = time.monotonic() + limit
         while not all(w.stopped for w in self.alive_workers()):

@@ -159,6 +159,15 @@ class SetRate:
     rate: float
 
 
+@dataclass(frozen=True, slots=True)
+class CustomMessage:
+    """What a ``register_message`` handler receives as ``msg`` (Locust's shape); never on the wire."""
+
+    type: str
+    data: Any
+    node_id: str
+
+
 Message = (
     Hello
     | Welcome

@@ -9,7 +9,6 @@ import socket
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, assert_never
 
 import gevent
@@ -22,6 +21,7 @@ from fastswarm.ipc.channel import WorkerChannel
 from fastswarm.ipc.messages import (
     PROTOCOL_VERSION,
     Custom,
+    CustomMessage,
     Heartbeat,
     Hello,
     Message,
@@ -44,15 +44,6 @@ from fastswarm.stats.recorder import Recorder
 log = logging.getLogger(__name__)
 
 MessageHandler = Callable[..., None]
-
-
-@dataclass(frozen=True)
-class CustomMessage:
-    """What a registered custom-message handler receives as ``msg`` (Locust's shape)."""
-
-    type: str
-    data: Any
-    node_id: str
 
 
 class CpuMeter:
