@@ -13,27 +13,27 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _PUBLIC: dict[str, str] = {
-    "Environment": "fastswarm.env",
-    "is_master": "fastswarm.env",
-    "is_worker": "fastswarm.env",
-    "EventHook": "fastswarm.event",
-    "events": "fastswarm.event",
-    "InterruptTaskSet": "fastswarm.exceptions",
-    "RescheduleTask": "fastswarm.exceptions",
-    "StopUser": "fastswarm.exceptions",
+    "Environment": "fastswarm.user.env",
+    "is_master": "fastswarm.user.env",
+    "is_worker": "fastswarm.user.env",
+    "EventHook": "fastswarm.user.event",
+    "events": "fastswarm.user.event",
+    "InterruptTaskSet": "fastswarm.exception",
+    "RescheduleTask": "fastswarm.exception",
+    "StopUser": "fastswarm.exception",
     "HttpUser": "fastswarm.http.users",
     "FastHttpUser": "fastswarm.http.fast_users",
-    "LoadTestShape": "fastswarm.shape",
-    "SequentialTaskSet": "fastswarm.taskset",
-    "TaskSet": "fastswarm.taskset",
-    "User": "fastswarm.user",
-    "tag": "fastswarm.tasks",
-    "task": "fastswarm.tasks",
-    "run_single_user": "fastswarm.debug",
-    "between": "fastswarm.wait_time",
-    "constant": "fastswarm.wait_time",
-    "constant_pacing": "fastswarm.wait_time",
-    "constant_throughput": "fastswarm.wait_time",
+    "LoadTestShape": "fastswarm.user.shape",
+    "SequentialTaskSet": "fastswarm.user.sequential_taskset",
+    "TaskSet": "fastswarm.user.task",
+    "User": "fastswarm.user.users",
+    "tag": "fastswarm.user.task",
+    "task": "fastswarm.user.task",
+    "run_single_user": "fastswarm.engine.single_user",
+    "between": "fastswarm.user.wait_time",
+    "constant": "fastswarm.user.wait_time",
+    "constant_pacing": "fastswarm.user.wait_time",
+    "constant_throughput": "fastswarm.user.wait_time",
 }
 
 __all__ = [*_PUBLIC, "__version__"]
@@ -42,7 +42,7 @@ __all__ = [*_PUBLIC, "__version__"]
 def __getattr__(name: str) -> Any:
     module = _PUBLIC.get(name)
     if module is None:
-        from fastswarm.compat import package_attr  # HttpLocust, Locust: one warning, then cached
+        from fastswarm.compat.spellings import package_attr  # HttpLocust, Locust: one warning, then cached
 
         value = package_attr(name)
         globals()[name] = value
@@ -57,24 +57,24 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from fastswarm.debug import run_single_user as run_single_user
-    from fastswarm.env import Environment as Environment
-    from fastswarm.env import is_master as is_master
-    from fastswarm.env import is_worker as is_worker
-    from fastswarm.event import EventHook as EventHook
-    from fastswarm.event import events as events
-    from fastswarm.exceptions import InterruptTaskSet as InterruptTaskSet
-    from fastswarm.exceptions import RescheduleTask as RescheduleTask
-    from fastswarm.exceptions import StopUser as StopUser
+    from fastswarm.engine.single_user import run_single_user as run_single_user
+    from fastswarm.exception import InterruptTaskSet as InterruptTaskSet
+    from fastswarm.exception import RescheduleTask as RescheduleTask
+    from fastswarm.exception import StopUser as StopUser
     from fastswarm.http.fast_users import FastHttpUser as FastHttpUser
     from fastswarm.http.users import HttpUser as HttpUser
-    from fastswarm.shape import LoadTestShape as LoadTestShape
-    from fastswarm.tasks import tag as tag
-    from fastswarm.tasks import task as task
-    from fastswarm.taskset import SequentialTaskSet as SequentialTaskSet
-    from fastswarm.taskset import TaskSet as TaskSet
-    from fastswarm.user import User as User
-    from fastswarm.wait_time import between as between
-    from fastswarm.wait_time import constant as constant
-    from fastswarm.wait_time import constant_pacing as constant_pacing
-    from fastswarm.wait_time import constant_throughput as constant_throughput
+    from fastswarm.user.env import Environment as Environment
+    from fastswarm.user.env import is_master as is_master
+    from fastswarm.user.env import is_worker as is_worker
+    from fastswarm.user.event import EventHook as EventHook
+    from fastswarm.user.event import events as events
+    from fastswarm.user.sequential_taskset import SequentialTaskSet as SequentialTaskSet
+    from fastswarm.user.shape import LoadTestShape as LoadTestShape
+    from fastswarm.user.task import TaskSet as TaskSet
+    from fastswarm.user.task import tag as tag
+    from fastswarm.user.task import task as task
+    from fastswarm.user.users import User as User
+    from fastswarm.user.wait_time import between as between
+    from fastswarm.user.wait_time import constant as constant
+    from fastswarm.user.wait_time import constant_pacing as constant_pacing
+    from fastswarm.user.wait_time import constant_throughput as constant_throughput

@@ -1,81 +1,17 @@
-"""Every error fastswarm raises on purpose, and the control-flow signals of a user's tasks.
-
-Errors carry their own one-line message and exit code; only ``cli.py`` prints them and
-exits, so library code never calls ``sys.exit``.
-"""
+"""``fastswarm.exceptions``: an older path of ``fastswarm.exception``; re-exports only."""
 
 from __future__ import annotations
 
-
-class FastswarmError(Exception):
-    """Root of fastswarm's errors: one line for the user, and the exit code that goes with it."""
-
-    exit_code = 1
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
-
-
-class ConfigError(FastswarmError):
-    """A bad option value, from the command line, the environment or a config file."""
-
-    exit_code = 2
-
-
-class TasksFileError(FastswarmError):
-    """The tasks file is missing, does not import, or defines no runnable User."""
-
-    exit_code = 2
-
-
-class ProtocolError(FastswarmError):
-    """A master/worker message that cannot be decoded or is of an unknown type or version."""
-
-    exit_code = 1
-
-
-class WorkerLostError(FastswarmError):
-    """A worker stopped sending heartbeats or died."""
-
-    exit_code = 1
-
-
-class CheckFailedError(FastswarmError):
-    """A pass/fail threshold (--check) did not hold."""
-
-    exit_code = 3
-
-
-# -- control flow inside tasks (Locust's names, from locust.exception) --
-
-
-class StopUser(Exception):
-    """Raised in a task to stop this user for good."""
-
-
-class RescheduleTask(Exception):
-    """Raised in a task to abandon it and pick the next one at once."""
-
-
-class InterruptTaskSet(Exception):
-    """Raised inside a TaskSet to leave it and return to the parent."""
-
-    def __init__(self, reschedule: bool = True) -> None:
-        super().__init__()
-        self.reschedule = reschedule
-
-
-class ResponseError(Exception):
-    """An HTTP response judged a failure (status >= 400, or ``failure()`` called)."""
-
-
-class CatchResponseError(ResponseError):
-    """The message given to ``response.failure(msg)`` inside ``catch_response``."""
-
-
-# Locust's root name, for isinstance checks in ported files.
-LocustError = FastswarmError
+from fastswarm.exception import CatchResponseError as CatchResponseError
+from fastswarm.exception import CheckFailedError as CheckFailedError
+from fastswarm.exception import ConfigError as ConfigError
+from fastswarm.exception import FastswarmError as FastswarmError
+from fastswarm.exception import InterruptTaskSet as InterruptTaskSet
+from fastswarm.exception import LocustError as LocustError
+from fastswarm.exception import ProtocolError as ProtocolError
+from fastswarm.exception import RescheduleTask as RescheduleTask
+from fastswarm.exception import RescheduleTaskImmediately as RescheduleTaskImmediately
+from fastswarm.exception import ResponseError as ResponseError
+from fastswarm.exception import StopUser as StopUser
+from fastswarm.exception import TasksFileError as TasksFileError
+from fastswarm.exception import WorkerLostError as WorkerLostError

@@ -13,21 +13,9 @@ Prefer ``environment.role`` or ``fastswarm.is_master()`` in new files.
 
 from __future__ import annotations
 
-from abc import ABC
-
 from fastswarm.ipc.coordinator import MasterRunner as MasterRunner
+from fastswarm.ipc.runner_bases import LocalRunner as LocalRunner
+from fastswarm.ipc.runner_bases import Runner as Runner
 from fastswarm.ipc.worker import WorkerRunner as WorkerRunner
-
-
-class Runner(ABC):  # noqa: B024 - a virtual base for isinstance checks only
-    """Any runner: ``isinstance(environment.runner, Runner)`` is True in every process."""
-
-
-class LocalRunner(Runner):  # noqa: B024
-    """Locust's single-process runner. fastswarm never makes one (see the module docstring)."""
-
-
-Runner.register(MasterRunner)
-Runner.register(WorkerRunner)
 
 __all__ = ["LocalRunner", "MasterRunner", "Runner", "WorkerRunner"]

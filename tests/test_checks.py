@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from fastswarm.checks import Check, evaluate, format_results, lost_for_good, measure, parse_check
-from fastswarm.config import Config
+from fastswarm.config.settings import Config
 from fastswarm.exceptions import ConfigError
+from fastswarm.master.checks import Check, evaluate, format_results, lost_for_good, measure, parse_check
 from fastswarm.stats.aggregator import Aggregator
 from fastswarm.stats.recorder import Recorder
 from tests.conftest import Target, run_fastswarm

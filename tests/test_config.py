@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from fastswarm.cli import _default_map, build_config, command
-from fastswarm.config import Config, parse_duration, parse_processes, parse_rate, usable_cores
+from fastswarm.cli.main import _default_map, build_config, command
+from fastswarm.config.settings import Config, parse_duration, parse_processes, parse_rate, usable_cores
 from fastswarm.exceptions import ConfigError
 
 

@@ -15,12 +15,12 @@ from typing import Any
 import gevent
 import pytest
 
-from fastswarm import wait_time as wt
 from fastswarm.env import Environment
 from fastswarm.event import EventHook, Events, RequestHook, error_text, events
 from fastswarm.exceptions import CatchResponseError, ResponseError, TasksFileError
-from fastswarm.user import User
-from fastswarm.wait_time import between, constant, constant_pacing, constant_throughput
+from fastswarm.user import wait_time as wt
+from fastswarm.user.users import User
+from fastswarm.user.wait_time import between, constant, constant_pacing, constant_throughput
 
 
 class FakeRecorder:
@@ -88,7 +88,7 @@ def test_failing_listener_is_logged_and_others_still_run(caplog: pytest.LogCaptu
 
     hook += broken
     hook += lambda **kw: ran.append("second")
-    with caplog.at_level(logging.ERROR, logger="fastswarm.event"):
+    with caplog.at_level(logging.ERROR, logger="fastswarm.user.event_hook"):
         hook.fire(value=1)
     assert ran == ["second"]
     assert "listener bug" in caplog.text

@@ -1,4 +1,4 @@
-"""The old spellings in compat.py, in-process: each maps to the current API and warns once."""
+"""The old spellings in compat/spellings.py, in-process: each maps to the current API and warns once."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 import fastswarm
-from fastswarm import compat
-from fastswarm.compat import normalize_swarm_body
-from fastswarm.config import Config
+from fastswarm.compat import spellings as compat
+from fastswarm.compat.spellings import normalize_swarm_body
+from fastswarm.config.options import OptionParser, apply_custom_options, shareable_options
+from fastswarm.config.settings import Config
 from fastswarm.event import EventHook, Events
 from fastswarm.exceptions import ConfigError
-from fastswarm.options import OptionParser, apply_custom_options, shareable_options
 
 
 class FakeRecorder:

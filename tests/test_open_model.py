@@ -10,7 +10,6 @@ from typing import Any
 import gevent
 import pytest
 
-from fastswarm import wait_time as wt
 from fastswarm.engine.open_model import OpenModelRunner
 from fastswarm.env import Environment
 from fastswarm.event import Events
@@ -19,8 +18,9 @@ from fastswarm.stats.histogram import LatencyHistogram
 from fastswarm.stats.open_stats import LATE_AFTER_S, ArrivalCounters, GeneratorHealth
 from fastswarm.stats.recorder import Recorder
 from fastswarm.stats.report import RunInfo, build_json_report
-from fastswarm.tasks import task
-from fastswarm.user import User
+from fastswarm.user import wait_time as wt
+from fastswarm.user.task import task
+from fastswarm.user.users import User
 
 
 def _env() -> Environment:

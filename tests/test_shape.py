@@ -13,8 +13,8 @@ from gevent.event import Event
 from fastswarm import LoadTestShape
 from fastswarm.engine.distribution import users_per_class_among
 from fastswarm.exceptions import ConfigError, TasksFileError
-from fastswarm.loader import load
-from fastswarm.shape_driver import ShapeDriver, Stage, parse_tick
+from fastswarm.master.loader import load
+from fastswarm.master.shape_driver import ShapeDriver, Stage, parse_tick
 from tests.conftest import Target, run_fastswarm
 
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from fastswarm.target import TargetApp, make_app, start_in_background
+from fastswarm.target.app import TargetApp, make_app, start_in_background
 from tests.conftest import Target, start_target
 
 T = 5.0

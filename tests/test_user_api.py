@@ -14,10 +14,11 @@ from gevent.pool import Group
 from fastswarm.env import Environment
 from fastswarm.event import Events
 from fastswarm.exceptions import RescheduleTask, StopUser, TasksFileError
-from fastswarm.tasks import filter_tasks_by_tags, tag, task
-from fastswarm.taskset import SequentialTaskSet, TaskSet
-from fastswarm.user import User, UserState
-from fastswarm.wait_time import constant, constant_throughput
+from fastswarm.user.sequential_taskset import SequentialTaskSet
+from fastswarm.user.task import TaskSet, tag, task
+from fastswarm.user.task_collection import filter_tasks_by_tags
+from fastswarm.user.users import User, UserState
+from fastswarm.user.wait_time import constant, constant_throughput
 
 
 class FakeRecorder:

@@ -29,8 +29,8 @@ from fastswarm.engine.runner import stop_users
 from fastswarm.stats.open_stats import ArrivalCounters
 
 if TYPE_CHECKING:
-    from fastswarm.env import Environment
-    from fastswarm.user import User
+    from fastswarm.user.env import Environment
+    from fastswarm.user.users import User
 
 
 class _Seat:

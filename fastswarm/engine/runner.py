@@ -10,8 +10,8 @@ import gevent
 from gevent.pool import Group
 
 if TYPE_CHECKING:
-    from fastswarm.env import Environment
-    from fastswarm.user import User
+    from fastswarm.user.env import Environment
+    from fastswarm.user.users import User
 
 
 def interleave(pending: dict[str, int]) -> list[str]:

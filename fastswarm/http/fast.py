@@ -29,7 +29,7 @@ from fastswarm.http.response import (
 )
 
 if TYPE_CHECKING:
-    from fastswarm.env import Environment
+    from fastswarm.user.env import Environment
 
 _REDIRECTS = frozenset((301, 302, 303, 307, 308))
 _SIMPLE_CACHE = 64  # prebuilt requests kept per session (emptied when full)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from fastswarm.exceptions import ConfigError
+from fastswarm.exception import ConfigError
 from fastswarm.http.fast import FastHttpSession
 from fastswarm.http.methods import base_host
-from fastswarm.user import User
+from fastswarm.user.users import User
 
 if TYPE_CHECKING:
-    from fastswarm.env import Environment
+    from fastswarm.user.env import Environment
 
 
 class FastHttpUser(User):

@@ -13,12 +13,12 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from fastswarm.exceptions import ConfigError
+from fastswarm.exception import ConfigError
 from fastswarm.http.response import parse_set_cookies
 
 if TYPE_CHECKING:
-    from fastswarm.env import Environment
     from fastswarm.http.response import Response
+    from fastswarm.user.env import Environment
 
 
 class CookieJar(dict[str, str]):

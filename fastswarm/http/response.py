@@ -12,8 +12,7 @@ import json as _json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from fastswarm.event import error_text
-from fastswarm.exceptions import (
+from fastswarm.exception import (
     CatchResponseError,
     FastswarmError,
     InterruptTaskSet,
@@ -22,11 +21,12 @@ from fastswarm.exceptions import (
     StopUser,
 )
 from fastswarm.http.headers import FastHeaders, status_reason
+from fastswarm.user.event import error_text
 
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from fastswarm.env import Environment
+    from fastswarm.user.env import Environment
 
 # Raised inside a catch_response block to steer the user, not to fail the request.
 _CONTROL_FLOW = (StopUser, RescheduleTask, InterruptTaskSet)

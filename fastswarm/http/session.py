@@ -34,7 +34,7 @@ from fastswarm.http.response import (
 )
 
 if TYPE_CHECKING:
-    from fastswarm.env import Environment
+    from fastswarm.user.env import Environment
 
 _REDIRECTS = frozenset((301, 302, 303, 307, 308))
 MAX_REDIRECTS = 30

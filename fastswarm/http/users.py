@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING
 
 from fastswarm.http.methods import base_host
 from fastswarm.http.session import HttpSession
-from fastswarm.user import User
+from fastswarm.user.users import User
 
 if TYPE_CHECKING:
-    from fastswarm.env import Environment
+    from fastswarm.user.env import Environment
 
 
 class HttpUser(User):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import zmq.green as zmq
 
-from fastswarm.exceptions import ProtocolError
+from fastswarm.exception import ProtocolError
 from fastswarm.ipc import wire
 from fastswarm.ipc.messages import Message
 

@@ -5,20 +5,19 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, assert_never
 
 import gevent
 from gevent.event import Event
 
+from fastswarm.config.options import shareable_options
 from fastswarm.engine.distribution import (
     split_across_workers,
     split_rate,
     users_per_class,
     users_per_class_among,
 )
-from fastswarm.env import Environment
-from fastswarm.exceptions import ProtocolError
+from fastswarm.exception import ProtocolError
 from fastswarm.ipc.channel import MasterChannel
 from fastswarm.ipc.messages import (
     PROTOCOL_VERSION,
@@ -40,34 +39,13 @@ from fastswarm.ipc.messages import (
     Welcome,
     WorkerError,
 )
-from fastswarm.ipc.open_control import OpenModelControl, RunState
-from fastswarm.options import shareable_options
+from fastswarm.ipc.open_control import OpenModelControl
+from fastswarm.ipc.state import RunState, WorkerInfo
 from fastswarm.stats.aggregator import Aggregator
 from fastswarm.stats.model import IntervalStats
+from fastswarm.user.env import Environment
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class WorkerInfo:
-    """What the master knows of one worker."""
-
-    identity: bytes
-    index: int
-    pid: int
-    hostname: str
-    state: str = "ready"
-    users: int = 0
-    cpu_percent: float = 0.0
-    loop_lag_ms: float = 0.0
-    last_seen: float = 0.0
-    alive: bool = True
-    spawned: bool = False
-    stopped: bool = False
-
-    @property
-    def client_id(self) -> str:
-        return self.identity.decode(errors="replace")
 
 
 class MasterRunner(OpenModelControl):

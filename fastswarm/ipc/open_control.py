@@ -8,29 +8,17 @@ same way. Losing a worker re-splits the rate among the rest.
 
 from __future__ import annotations
 
-import enum
 import time
 from typing import TYPE_CHECKING, Any
 
 from fastswarm.engine.arrivals import RateProfile
 from fastswarm.ipc.messages import SetRate, StartOpen
+from fastswarm.ipc.state import RunState, WorkerInfo
 
 if TYPE_CHECKING:
-    from fastswarm.env import Environment
     from fastswarm.ipc.channel import MasterChannel
-    from fastswarm.ipc.coordinator import WorkerInfo
     from fastswarm.stats.aggregator import Aggregator
-
-
-class RunState(enum.Enum):
-    """Where a test is in its life, as the master sees it."""
-
-    WAITING = "waiting"  # for workers to connect
-    READY = "ready"
-    SPAWNING = "spawning"
-    RUNNING = "running"
-    STOPPING = "stopping"
-    STOPPED = "stopped"
+    from fastswarm.user.env import Environment
 
 
 class OpenModelControl:

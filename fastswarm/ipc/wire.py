@@ -13,7 +13,7 @@ from typing import Any
 
 import msgpack
 
-from fastswarm.exceptions import ProtocolError
+from fastswarm.exception import ProtocolError
 from fastswarm.ipc.messages import MESSAGE_TYPES, PROTOCOL_VERSION, Message
 
 _VERSION_BYTE = bytes([PROTOCOL_VERSION])

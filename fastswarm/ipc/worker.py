@@ -13,10 +13,10 @@ from typing import Any, assert_never
 
 import gevent
 
+from fastswarm.config.options import merge_remote_options
 from fastswarm.engine.loop_lag import LoopLagMeter
 from fastswarm.engine.open_model import OpenModelRunner
 from fastswarm.engine.runner import UserRunner
-from fastswarm.env import Environment, set_current
 from fastswarm.ipc.channel import WorkerChannel
 from fastswarm.ipc.messages import (
     PROTOCOL_VERSION,
@@ -38,8 +38,8 @@ from fastswarm.ipc.messages import (
     Welcome,
     WorkerError,
 )
-from fastswarm.options import merge_remote_options
 from fastswarm.stats.recorder import Recorder
+from fastswarm.user.env import Environment, set_current
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import builtins
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
-from fastswarm.exceptions import ProtocolError
+from fastswarm.exception import ProtocolError
 
 
 class StatsKey(NamedTuple):

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from fastswarm.exceptions import FastswarmError
+from fastswarm.exception import FastswarmError
 from fastswarm.stats import report
 from fastswarm.stats.html_report import build_html_report
 from fastswarm.stats.prometheus import CONTENT_TYPE as PROMETHEUS_TYPE

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from fastswarm.exceptions import FastswarmError
+from fastswarm.exception import FastswarmError
 from fastswarm.stats.aggregator import Aggregator
 from fastswarm.stats.prometheus import RunGauges
 from fastswarm.stats.report import RunInfo

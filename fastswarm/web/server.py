@@ -10,7 +10,7 @@ from typing import Any
 
 from gevent.pywsgi import WSGIServer
 
-from fastswarm.exceptions import ConfigError
+from fastswarm.exception import ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ import math
 import re
 from typing import Any
 
-from fastswarm.compat import normalize_swarm_body
-from fastswarm.config import parse_duration
-from fastswarm.exceptions import ConfigError
+from fastswarm.compat.spellings import normalize_swarm_body
+from fastswarm.config.settings import parse_duration
+from fastswarm.exception import ConfigError
 from fastswarm.web.control import ControlError, SwarmRequest
 
 _ALIASES = {"user_count": "users", "locust_count": "users", "hatch_rate": "spawn_rate"}

@@ -17,8 +17,8 @@ from typing import Any
 
 import gevent
 
-from fastswarm.exceptions import ConfigError, FastswarmError, TasksFileError
-from fastswarm.shape import LoadTestShape
+from fastswarm.exception import ConfigError, FastswarmError, TasksFileError
+from fastswarm.user.shape import LoadTestShape
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import gevent
 from gevent.lock import RLock
 
-from fastswarm.exceptions import ConfigError
+from fastswarm.exception import ConfigError
 from fastswarm.ipc.coordinator import MasterRunner
 from fastswarm.stats.aggregator import Aggregator
 from fastswarm.stats.histogram import HdrLogWriter, LatencyHistogram
@@ -29,7 +29,7 @@ from fastswarm.web.snapshot import build_snapshot
 if TYPE_CHECKING:
     from gevent.event import Event
 
-    from fastswarm.config import Config
+    from fastswarm.config.settings import Config
     from fastswarm.web.server import WebServer
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import click
 
 from fastswarm import __version__
-from fastswarm.config import Config, find_config_file, parse_duration, parse_processes, parse_rate
-from fastswarm.exceptions import ConfigError, FastswarmError
+from fastswarm.config.settings import Config, find_config_file, parse_duration, parse_processes, parse_rate
+from fastswarm.exception import ConfigError, FastswarmError
 
 ENV_PREFIX = "FASTSWARM"
 
@@ -278,7 +278,7 @@ def _default_map(argv: list[str]) -> tuple[dict[str, Any], str | None]:
             raise ConfigError(f"--config: {explicit} not found")
         found = find_config_file(path.parent) if path.name in ("fastswarm.toml", "pyproject.toml") else None
         if found is None:
-            from fastswarm.config import _read_toml
+            from fastswarm.config.settings import _read_toml
 
             found = (path, _read_toml(path))
     else:
@@ -312,7 +312,7 @@ def main(argv: list[str] | None = None) -> None:
     _patch_gevent()
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "target":
-        from fastswarm.target_cli import target_command
+        from fastswarm.target.command import target_command
 
         target_command.main(args=args[1:], prog_name="fastswarm target")
         return
@@ -344,12 +344,12 @@ def execute(config: Config) -> int:
         level=config.loglevel, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     _patch_gevent()  # already done by main(); here for callers that skip it
-    from fastswarm import loader
-    from fastswarm import run as run_module
-    from fastswarm.compat import show_deprecations
-    from fastswarm.event import events
-    from fastswarm.listing import describe_users
-    from fastswarm.options import apply_custom_options
+    from fastswarm.cli.listing import describe_users
+    from fastswarm.compat.spellings import show_deprecations
+    from fastswarm.config.options import apply_custom_options
+    from fastswarm.master import loader
+    from fastswarm.master import run as run_module
+    from fastswarm.user.event import events
 
     show_deprecations()
     try:

@@ -20,6 +20,6 @@ import click
 )
 def target_command(host: str, port: int, stall_every: float, stall_for: float) -> None:
     """Serve /, /bytes/N, /delay/MS, /status/CODE, /echo, /jobs and /__stats."""
-    from fastswarm.target import serve
+    from fastswarm.target.app import serve
 
     serve(host=host, port=port, stall_every=stall_every, stall_for=stall_for)

@@ -24,22 +24,22 @@ import gevent
 from gevent import GreenletExit
 from gevent.pool import Group
 
-from fastswarm.exceptions import (
-    CatchResponseError,
+from fastswarm.exception import (
     InterruptTaskSet,
     RescheduleTask,
     StopUser,
     TasksFileError,
 )
-from fastswarm.tasks import apply_deprecated_spellings, collect_tasks
-from fastswarm.tasks import filter_tasks_by_tags as filter_tasks_by_tags
-from fastswarm.tasks import tag as tag
-from fastswarm.tasks import task as task
-from fastswarm.taskset import DefaultTaskSet, TaskSet
-from fastswarm.wait_time import constant
+from fastswarm.user.measurement import Measurement
+from fastswarm.user.task import DefaultTaskSet, TaskSet
+from fastswarm.user.task import tag as tag
+from fastswarm.user.task import task as task
+from fastswarm.user.task_collection import apply_deprecated_spellings, collect_tasks
+from fastswarm.user.task_collection import filter_tasks_by_tags as filter_tasks_by_tags
+from fastswarm.user.wait_time import constant
 
 if TYPE_CHECKING:
-    from fastswarm.env import Environment
+    from fastswarm.user.env import Environment
 
 logger = logging.getLogger(__name__)
 
@@ -61,25 +61,6 @@ class UserState(Enum):
 _STOPPING = UserState.STOPPING
 _WAITING = UserState.WAITING
 _RUNNING = UserState.RUNNING
-
-
-class Measurement:
-    """What ``with user.measure(name) as m`` yields: ``m.failure(msg)`` marks the block failed."""
-
-    __slots__ = ("name", "request_type", "error")
-
-    def __init__(self, name: str, request_type: str) -> None:
-        self.name = name
-        self.request_type = request_type
-        self.error: BaseException | None = None
-
-    def failure(self, message: str) -> None:
-        """Record this block as failed with ``message`` (it is not raised)."""
-        self.error = CatchResponseError(message)
-
-    def success(self) -> None:
-        """Undo an earlier ``failure``."""
-        self.error = None
 
 
 def _check_task_classes(owner: type) -> None:

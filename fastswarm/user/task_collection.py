@@ -1,4 +1,4 @@
-"""Declaring tasks: ``@task``, ``@tag``, the ``tasks`` attribute, and tag filtering.
+"""Collecting a class's tasks (what ``@task``/``@tag`` marked, the ``tasks`` attribute), and tag filtering.
 
 A class's task list is built once, when the class is created, in Locust's form: a flat list
 in which a task of weight *w* appears *w* times, so that picking a task is one
@@ -15,10 +15,10 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar
 
-from fastswarm.exceptions import TasksFileError
-from fastswarm.wait_time import between
+from fastswarm.exception import TasksFileError
+from fastswarm.user.wait_time import between
 
 logger = logging.getLogger(__name__)
 
@@ -28,48 +28,10 @@ WEIGHT_ATTR = "locust_task_weight"
 TAGS_ATTR = "locust_tag_set"
 
 
-def _check_weight(weight: object, where: str) -> int:
+def check_weight(weight: object, where: str) -> int:
     if isinstance(weight, bool) or not isinstance(weight, int) or weight < 0:
         raise TasksFileError(f"{where}: a task weight must be a whole number >= 0, got {weight!r}")
     return weight
-
-
-@overload
-def task(weight: F) -> F: ...
-@overload
-def task(weight: int = 1) -> Callable[[F], F]: ...
-def task(weight: Any = 1) -> Any:
-    """Mark a method, function or TaskSet class as a task: ``@task`` or ``@task(3)``."""
-
-    def decorator(fn: F) -> F:
-        setattr(fn, WEIGHT_ATTR, _check_weight(weight, getattr(fn, "__qualname__", repr(fn))))
-        return fn
-
-    if callable(weight):
-        fn, weight = weight, 1
-        return decorator(fn)
-    _check_weight(weight, "@task()")
-    return decorator
-
-
-def tag(*tags: str) -> Callable[[F], F]:
-    """Tag a task (or every task of a TaskSet class) for ``--tags`` / ``--exclude-tags``."""
-    if not tags or callable(tags[0]):
-        raise TasksFileError("@tag needs at least one tag name: @tag('name')")
-    for name in tags:
-        if not isinstance(name, str):
-            raise TasksFileError(f"@tag names must be strings, got {name!r}")
-
-    def decorator(decorated: F) -> F:
-        inner = getattr(decorated, "tasks", None)
-        if isinstance(decorated, type) and isinstance(inner, list):
-            decorated.tasks = [decorator(t) for t in inner]  # type: ignore[attr-defined]
-        else:
-            own = decorated.__dict__.get(TAGS_ATTR) if hasattr(decorated, "__dict__") else None
-            setattr(decorated, TAGS_ATTR, set(own or ()) | set(tags))
-        return decorated
-
-    return decorator
 
 
 def _own_weight(value: object) -> int | None:
@@ -77,7 +39,7 @@ def _own_weight(value: object) -> int | None:
     own = getattr(value, "__dict__", None)
     if not isinstance(own, dict) or WEIGHT_ATTR not in own:
         return None
-    return _check_weight(own[WEIGHT_ATTR], getattr(value, "__qualname__", repr(value)))
+    return check_weight(own[WEIGHT_ATTR], getattr(value, "__qualname__", repr(value)))
 
 
 def _expand(declared: object, owner: str) -> list[Any]:
@@ -95,7 +57,7 @@ def _expand(declared: object, owner: str) -> list[Any]:
         fn, weight = item if isinstance(item, tuple) else (item, 1)
         if not callable(fn):
             raise TasksFileError(f"{owner}.tasks: {fn!r} is not a function or TaskSet class")
-        flat.extend([fn] * _check_weight(weight, f"{owner}.tasks"))
+        flat.extend([fn] * check_weight(weight, f"{owner}.tasks"))
     return flat
 
 

@@ -1,4 +1,5 @@
-"""TaskSets: groups of tasks a user runs until told to leave (Locust 2.x semantics).
+"""``@task``, ``@tag`` and TaskSets: groups of tasks a user runs until told to leave (Locust 2.x
+semantics; Locust's ``locust.user.task`` holds the same names).
 
 The pick / run / wait loop lives here, once. A User runs it through ``DefaultTaskSet``, which
 reads the user's own ``tasks``; a nested TaskSet runs it with its own tasks until a task
@@ -16,21 +17,66 @@ from __future__ import annotations
 
 import random
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
-from itertools import cycle
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import gevent
 
-from fastswarm.exceptions import InterruptTaskSet, RescheduleTask, StopUser, TasksFileError
-from fastswarm.tasks import apply_deprecated_spellings, collect_tasks
-from fastswarm.wait_time import mark_task_start
+from fastswarm.exception import InterruptTaskSet, RescheduleTask, StopUser, TasksFileError
+from fastswarm.user.task_collection import (
+    TAGS_ATTR,
+    WEIGHT_ATTR,
+    apply_deprecated_spellings,
+    check_weight,
+    collect_tasks,
+)
+from fastswarm.user.wait_time import mark_task_start
 
 if TYPE_CHECKING:
-    from fastswarm.user import Measurement, User
+    from fastswarm.user.measurement import Measurement
+    from fastswarm.user.protocols import UserLike as User
 
 _random = random.random
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@overload
+def task(weight: F) -> F: ...
+@overload
+def task(weight: int = 1) -> Callable[[F], F]: ...
+def task(weight: Any = 1) -> Any:
+    """Mark a method, function or TaskSet class as a task: ``@task`` or ``@task(3)``."""
+
+    def decorator(fn: F) -> F:
+        setattr(fn, WEIGHT_ATTR, check_weight(weight, getattr(fn, "__qualname__", repr(fn))))
+        return fn
+
+    if callable(weight):
+        fn, weight = weight, 1
+        return decorator(fn)
+    check_weight(weight, "@task()")
+    return decorator
+
+
+def tag(*tags: str) -> Callable[[F], F]:
+    """Tag a task (or every task of a TaskSet class) for ``--tags`` / ``--exclude-tags``."""
+    if not tags or callable(tags[0]):
+        raise TasksFileError("@tag needs at least one tag name: @tag('name')")
+    for name in tags:
+        if not isinstance(name, str):
+            raise TasksFileError(f"@tag names must be strings, got {name!r}")
+
+    def decorator(decorated: F) -> F:
+        inner = getattr(decorated, "tasks", None)
+        if isinstance(decorated, type) and isinstance(inner, list):
+            decorated.tasks = [decorator(t) for t in inner]  # type: ignore[attr-defined]
+        else:
+            own = decorated.__dict__.get(TAGS_ATTR) if hasattr(decorated, "__dict__") else None
+            setattr(decorated, TAGS_ATTR, set(own or ()) | set(tags))
+        return decorated
+
+    return decorator
 
 
 class TaskSet:
@@ -205,18 +251,6 @@ class TaskSet:
             pass
         except Exception as e:
             self.user._report_error(e)
-
-
-class SequentialTaskSet(TaskSet):
-    """A TaskSet that runs its tasks in declaration order, over and over (weights repeat a task)."""
-
-    def __init__(self, parent: User | TaskSet) -> None:
-        super().__init__(parent)
-        self._task_cycle: Iterator[Any] = cycle(self.tasks)
-
-    def get_next_task(self) -> Any:
-        """The next task in declaration order, wrapping around at the end."""
-        return next(self._task_cycle)
 
 
 class DefaultTaskSet(TaskSet):

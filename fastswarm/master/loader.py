@@ -15,9 +15,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from fastswarm.exceptions import TasksFileError
-from fastswarm.tasks import filter_tasks_by_tags
-from fastswarm.user import User
+from fastswarm.exception import TasksFileError
+from fastswarm.user.task_collection import filter_tasks_by_tags
+from fastswarm.user.users import User
 
 DEFAULT_FILES = ("tasks.py", "locustfile.py")
 
@@ -114,13 +114,13 @@ def _is_runnable_user(obj: Any) -> bool:
         inspect.isclass(obj)
         and issubclass(obj, User)
         and not obj.__dict__.get("abstract", False)
-        and obj.__module__ != "fastswarm.user"
+        and obj.__module__ != "fastswarm.user.users"
     )
 
 
 def _find_shape(module: ModuleType) -> type | None:
     try:
-        from fastswarm.shape import LoadTestShape
+        from fastswarm.user.shape import LoadTestShape
     except ImportError:
         return None
     shapes = [

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fastswarm.exceptions import ConfigError
+from fastswarm.exception import ConfigError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -186,6 +186,6 @@ class Config:
         if self.host is not None and not re.match(r"^https?://[^/\s]+", self.host):
             raise ConfigError(f"--host: {self.host!r} is not an http:// or https:// URL")
         if self.checks:  # a typo in a threshold is exit 2 before any load is sent
-            from fastswarm.checks import parse_checks
+            from fastswarm.config.check_expr import parse_checks
 
             parse_checks(self.checks)

@@ -21,13 +21,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
-from fastswarm.exceptions import ConfigError
+from fastswarm.exception import ConfigError
 
 if TYPE_CHECKING:
-    from fastswarm.config import Config
-    from fastswarm.event import Events
+    from fastswarm.config.settings import Config
 
 # Keywords Locust's parser (configargparse) accepts that plain argparse would reject.
 _LOCUST_ONLY = ("include_in_web_ui", "is_secret", "is_required")
@@ -61,7 +60,18 @@ class OptionParser(argparse.ArgumentParser):
         return bool(self._actions)
 
 
-def apply_custom_options(config: Config, events: Events) -> Config:
+class _Hook(Protocol):
+    def fire(self, **kwargs: Any) -> None: ...
+
+
+class ParserEvents(Protocol):
+    """The one event this module fires (``user.event.Events`` has it; the events live above ``config/``)."""
+
+    @property
+    def init_command_line_parser(self) -> _Hook: ...
+
+
+def apply_custom_options(config: Config, events: ParserEvents) -> Config:
     """Fire ``init_command_line_parser`` and parse the arguments click left over.
 
     Leftover words that are not options stay as User class names; an unknown ``--x`` is a

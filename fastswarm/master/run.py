@@ -18,20 +18,21 @@ import time
 import gevent
 from gevent.event import Event
 
-from fastswarm.checks import CheckResult, evaluate, format_results, lost_for_good, parse_checks
-from fastswarm.config import Config
-from fastswarm.env import Environment, set_current
-from fastswarm.exceptions import CheckFailedError, WorkerLostError
+from fastswarm.config.settings import Config
+from fastswarm.exception import CheckFailedError, WorkerLostError
 from fastswarm.ipc.channel import MasterChannel
-from fastswarm.ipc.coordinator import MasterRunner, WorkerInfo
+from fastswarm.ipc.coordinator import MasterRunner
+from fastswarm.ipc.state import WorkerInfo
 from fastswarm.ipc.supervisor import Child, Supervisor, describe_status
 from fastswarm.ipc.worker import run_worker
-from fastswarm.loader import TasksFile
-from fastswarm.session_control import TestControl
-from fastswarm.shape_driver import ShapeDriver
+from fastswarm.master.checks import CheckResult, evaluate, format_results, lost_for_good, parse_checks
+from fastswarm.master.loader import TasksFile
+from fastswarm.master.session_control import TestControl
+from fastswarm.master.shape_driver import ShapeDriver
 from fastswarm.stats import report
 from fastswarm.stats.aggregator import Aggregator
 from fastswarm.stats.open_console import format_open_live, format_open_summary
+from fastswarm.user.env import Environment, set_current
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""The built-in target (``app.py``) and its ``fastswarm target`` command (``command.py``)."""

@@ -1,0 +1,86 @@
+"""The Environment: what a tasks file's code can see of the process it runs in.
+
+One exists per process. On a worker it holds the recorder that the HTTP clients write
+to and the runner that owns the users; on the master it holds the coordinator as
+``runner``. ``role`` answers the question Locust never could: which process is this?
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+import gevent
+from gevent.pool import Group
+
+from fastswarm.user.event import Events
+from fastswarm.user.event import events as global_events
+
+if TYPE_CHECKING:
+    from fastswarm.stats.recorder import Recorder
+
+Role = Literal["master", "worker"]
+
+
+class Environment:
+    """Per-process state shared by users, event listeners and the runtime."""
+
+    def __init__(
+        self,
+        *,
+        role: Role = "worker",
+        user_classes: list[type[Any]] | None = None,  # users.User subclasses (users.py imports this module)
+        host: str | None = None,
+        events: Events | None = None,
+        recorder: Recorder | None = None,
+        worker_index: int = 0,
+        worker_count: int = 1,
+        stop_timeout: float = 0.0,
+        parsed_options: Any = None,
+        tags: frozenset[str] | None = None,
+        exclude_tags: frozenset[str] | None = None,
+    ) -> None:
+        self.role: Role = role
+        self.user_classes = list(user_classes or [])
+        self.host = host
+        self.events = events if events is not None else global_events
+        self.recorder = recorder
+        self.worker_index = worker_index
+        self.worker_count = worker_count
+        self.stop_timeout = stop_timeout
+        self.parsed_options = parsed_options
+        self.tags = tags
+        self.exclude_tags = exclude_tags
+        self.runner: Any = None
+        self._background = Group()
+
+    def spawn(self, fn: Any, *args: Any, **kwargs: Any) -> gevent.Greenlet:
+        """Start background work that lasts the whole test; it is killed when the test stops."""
+        return self._background.spawn(fn, *args, **kwargs)
+
+    def kill_background(self, timeout: float = 1.0) -> None:
+        """Kill every greenlet started with ``spawn``; called by the runtime when a test stops."""
+        self._background.kill(block=True, timeout=timeout)
+
+
+_current: Environment | None = None
+
+
+def set_current(environment: Environment | None) -> None:
+    """Record the process's environment so that ``is_master()`` / ``is_worker()`` can answer."""
+    global _current
+    _current = environment
+
+
+def current() -> Environment | None:
+    """The environment of this process, once the runtime has made one."""
+    return _current
+
+
+def is_master() -> bool:
+    """True in the master process (the one that aggregates and never generates load)."""
+    return _current is not None and _current.role == "master"
+
+
+def is_worker() -> bool:
+    """True in a worker process (one that runs users)."""
+    return _current is not None and _current.role == "worker"
