@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_PORT ?= 8080
 
-.PHONY: venv demo test lint bench bench-quick bench-extra clean
+.PHONY: venv system-deps demo test lint bench bench-quick bench-extra clean
 
 venv: $(STAMP)
 
@@ -22,7 +22,11 @@ demo: venv
 	$(BIN)/fastswarm -f examples/demo.py -H http://127.0.0.1:$(DEMO_PORT) --headless \
 	    -u 50 -r 25 -t 15s --processes auto --json demo-report.json
 
-test: venv
+# The browser and Prometheus tests need Debian's chromium and prometheus: installed here as in CI.
+system-deps:
+	scripts/system-deps.sh
+
+test: venv system-deps
 	$(BIN)/python -m pytest -q
 
 lint: venv
