@@ -24,6 +24,9 @@ _PUBLIC: dict[str, str] = {
     "HttpUser": "fastswarm.http.users",
     "FastHttpUser": "fastswarm.http.fast_users",
     "LoadTestShape": "fastswarm.user.shape",
+    "MarkovTaskSet": "fastswarm.user.markov_taskset",
+    "transition": "fastswarm.user.markov_taskset",
+    "transitions": "fastswarm.user.markov_taskset",
     "SequentialTaskSet": "fastswarm.user.sequential_taskset",
     "TaskSet": "fastswarm.user.task",
     "User": "fastswarm.user.users",
@@ -68,6 +71,9 @@ if TYPE_CHECKING:
     from fastswarm.user.env import is_worker as is_worker
     from fastswarm.user.event import EventHook as EventHook
     from fastswarm.user.event import events as events
+    from fastswarm.user.markov_taskset import MarkovTaskSet as MarkovTaskSet
+    from fastswarm.user.markov_taskset import transition as transition
+    from fastswarm.user.markov_taskset import transitions as transitions
     from fastswarm.user.sequential_taskset import SequentialTaskSet as SequentialTaskSet
     from fastswarm.user.shape import LoadTestShape as LoadTestShape
     from fastswarm.user.task import TaskSet as TaskSet

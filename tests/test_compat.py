@@ -202,6 +202,28 @@ def _user_error(run: Run) -> None:
     assert set(run.log) == {"user_error KeyError True"} and run.requests("ok") > 0
 
 
+def _markov(run: Run) -> None:
+    allowed = {"home": {"browse"}, "browse": {"browse", "cart"}, "cart": {"home", "browse"}}
+    by_user: dict[str, list[str]] = {}
+    for line in run.log:
+        user, step = line.split()
+        by_user.setdefault(user, []).append(step)
+    assert len(by_user) == 2
+    for steps in by_user.values():
+        assert steps[0] == "home" and len(steps) >= 20, steps[:5]
+        assert all(b in allowed[a] for a, b in zip(steps, steps[1:], strict=False)), steps
+    # browse -> browse 3 : browse -> cart 1
+    pairs = [pair for steps in by_user.values() for pair in zip(steps, steps[1:], strict=False)]
+    after_browse = Counter(b for a, b in pairs if a == "browse")
+    assert 1.5 < after_browse["browse"] / max(after_browse["cart"], 1) < 6, after_browse
+
+
+def _taskset_in_body(run: Run) -> None:
+    forum, front = run.requests("forum thread"), run.requests("front page")
+    assert forum > 0 and front > 0
+    assert 1.5 < forum / front < 6, (forum, front)
+
+
 CASES: dict[str, Case] = {
     "weights": Case(_weights, ("-u", "4")),
     "tags": Case(_tags, ("-T", "browse", "-E", "slow")),
@@ -226,6 +248,8 @@ CASES: dict[str, Case] = {
     "custom_options": Case(_options, ("--processes", "2", "--customer-count", "7")),
     "custom_options_env": Case(_options_env, ("--region=us",), env={"CUSTOMER_COUNT": "4"}),
     "user_error": Case(_user_error),
+    "markov": Case(_markov),
+    "taskset_in_class_body": Case(_taskset_in_body),
 }
 
 

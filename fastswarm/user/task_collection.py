@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from fastswarm.exception import TasksFileError
@@ -36,8 +36,8 @@ def check_weight(weight: object, where: str) -> int:
 
 def _own_weight(value: object) -> int | None:
     """The @task weight set on ``value`` itself (not inherited by a subclass)."""
-    own = getattr(value, "__dict__", None)
-    if not isinstance(own, dict) or WEIGHT_ATTR not in own:
+    own = getattr(value, "__dict__", None)  # a class's is a mappingproxy: @task on a nested TaskSet
+    if not isinstance(own, Mapping) or WEIGHT_ATTR not in own:
         return None
     return check_weight(own[WEIGHT_ATTR], getattr(value, "__qualname__", repr(value)))
 
