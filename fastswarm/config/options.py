@@ -28,28 +28,46 @@ from fastswarm.exception import ConfigError
 if TYPE_CHECKING:
     from fastswarm.config.settings import Config
 
-# Keywords Locust's parser (configargparse) accepts that plain argparse would reject.
+# Keywords Locust's parser (configargparse) accepts that plain argparse would reject; they
+# are about Locust's web form, which fastswarm's UI does not build from options.
 _LOCUST_ONLY = ("include_in_web_ui", "is_secret", "is_required")
 
 
 class OptionParser(argparse.ArgumentParser):
-    """What ``init_command_line_parser`` listeners get: argparse, plus Locust's ``env_var=``.
+    """What ``init_command_line_parser`` listeners get: argparse, plus Locust's keywords.
 
     ``env_var="NAME"`` takes the default from that environment variable when it is set (a
-    string, converted by ``type`` as argparse converts string defaults). A bad value is a
-    ``ConfigError`` (exit 2), never argparse's own ``sys.exit``.
+    string, converted by ``type`` as argparse converts string defaults). ``is_multiple=True``
+    lets the option be given more than once and collects the values in a list (an env var
+    holds them comma-separated). A bad value is a ``ConfigError`` (exit 2), never argparse's
+    own ``sys.exit``.
     """
 
     def __init__(self) -> None:
         super().__init__(prog="fastswarm", add_help=False, allow_abbrev=False)
+        # raised by apply_custom_options after the event: an error inside a listener would be logged and lost
+        self.env_errors: list[str] = []
 
     def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:  # type: ignore[override]
         env_var = kwargs.pop("env_var", None)
+        multiple = bool(kwargs.pop("is_multiple", False))
         for name in _LOCUST_ONLY:
             kwargs.pop(name, None)
+        if multiple:
+            kwargs.setdefault("action", "append")
         if env_var and env_var in os.environ:
-            kwargs["default"] = os.environ[env_var]
+            value = os.environ[env_var]
+            kwargs["default"] = self._env_list(value, kwargs.get("type"), env_var) if multiple else value
         return super().add_argument(*args, **kwargs)
+
+    def _env_list(self, text: str, convert: Any, env_var: str) -> list[Any]:
+        """An ``is_multiple`` option's env value: comma-separated, each item converted by ``type``."""
+        items = [item.strip() for item in text.split(",") if item.strip()]
+        try:
+            return [convert(item) for item in items] if convert else items
+        except (TypeError, ValueError) as exc:
+            self.env_errors.append(f"{env_var}: {text!r}: {exc}")
+            return []
 
     def error(self, message: str) -> NoReturn:
         raise ConfigError(message)
@@ -79,6 +97,8 @@ def apply_custom_options(config: Config, events: ParserEvents) -> Config:
     """
     parser = OptionParser()
     events.init_command_line_parser.fire(parser=parser)
+    if parser.env_errors:
+        raise ConfigError(parser.env_errors[0])
     tokens = list(config.user_class_names)
     if not parser.has_options and not any(t.startswith("-") for t in tokens):
         return config
