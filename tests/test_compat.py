@@ -218,6 +218,13 @@ def _markov(run: Run) -> None:
     assert 1.5 < after_browse["browse"] / max(after_browse["cart"], 1) < 6, after_browse
 
 
+def _seed_events_module(run: Run) -> None:
+    hatched = [line for line in run.log if line.startswith("worker hatching")]
+    assert len(hatched) == 2 and len({line.split()[-1] for line in hatched}) == 2  # once per worker
+    assert run.log.count("handled 1 2") == 2
+    assert "events.locust_start_hatching is deprecated" in run.result.stderr
+
+
 def _taskset_in_body(run: Run) -> None:
     forum, front = run.requests("forum thread"), run.requests("front page")
     assert forum > 0 and front > 0
@@ -250,6 +257,7 @@ CASES: dict[str, Case] = {
     "user_error": Case(_user_error),
     "markov": Case(_markov),
     "taskset_in_class_body": Case(_taskset_in_body),
+    "seed_events_module": Case(_seed_events_module, ("--processes", "2")),
 }
 
 
