@@ -27,6 +27,7 @@ REEXPORTS = {
     "fastswarm.env",
     "fastswarm.event",
     "fastswarm.events",
+    "fastswarm.log",
     "fastswarm.shape",
     "fastswarm.debug",
     "fastswarm.runners",

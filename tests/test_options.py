@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from fastswarm.config.options import OptionParser, apply_custom_options, shareable_options
@@ -44,3 +46,24 @@ def test_an_option_given_once_without_is_multiple_keeps_the_last_value() -> None
     events.init_command_line_parser.add_listener(lambda parser: parser.add_argument("--one"))
     config = apply_custom_options(Config(user_class_names=("--one", "a", "--one", "b")), events)
     assert config.one == "b"  # type: ignore[attr-defined]
+
+
+def test_setup_logging_at_locusts_path_writes_the_log_file(tmp_path: Path) -> None:
+    import logging
+
+    from fastswarm.log import setup_logging
+
+    log = tmp_path / "run.log"
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        setup_logging("debug", str(log))
+        logging.getLogger("tasks").debug("hello from a tasks file")
+        assert "DEBUG tasks: hello from a tasks file" in log.read_text()
+        with pytest.raises(ValueError, match="unknown log level"):
+            setup_logging("chatty")
+    finally:
+        for handler in root.handlers:
+            if handler not in saved[0]:
+                handler.close()
+        root.handlers[:], root.level = saved[0], saved[1]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import click
 
 from fastswarm import __version__
+from fastswarm.config.log import setup_logging
 from fastswarm.config.settings import Config, find_config_file, parse_duration, parse_processes, parse_rate
 from fastswarm.exception import ConfigError, FastswarmError
 
@@ -340,9 +340,7 @@ def run_cli(args: list[str]) -> int:
 
 def execute(config: Config) -> int:
     """Patch gevent, import the tasks file, and run."""
-    logging.basicConfig(
-        level=config.loglevel, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+    setup_logging(config.loglevel)
     _patch_gevent()  # already done by main(); here for callers that skip it
     from fastswarm.cli.listing import describe_users
     from fastswarm.compat.spellings import show_deprecations
