@@ -225,6 +225,11 @@ def _seed_events_module(run: Run) -> None:
     assert "events.locust_start_hatching is deprecated" in run.result.stderr
 
 
+def _listener_stop_user(run: Run) -> None:
+    assert run.requests("bad") == 2  # one per user: the listener stopped each at its first failure
+    assert run.requests("after") == 0
+
+
 def _taskset_in_body(run: Run) -> None:
     forum, front = run.requests("forum thread"), run.requests("front page")
     assert forum > 0 and front > 0
@@ -257,6 +262,7 @@ CASES: dict[str, Case] = {
     "user_error": Case(_user_error),
     "markov": Case(_markov),
     "taskset_in_class_body": Case(_taskset_in_body),
+    "listener_stop_user": Case(_listener_stop_user, code=1),
     "seed_events_module": Case(_seed_events_module, ("--processes", "2")),
 }
 

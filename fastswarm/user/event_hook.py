@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
-from fastswarm.exception import ResponseError
+from fastswarm.exception import InterruptTaskSet, RescheduleTask, ResponseError, StopUser
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ H = TypeVar("H", bound="EventHook")
 # Object reprs carry addresses ("<Conn object at 0x7f..>") that would split one error
 # into thousands of groups; Locust strips them for the same reason.
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+_STEERING = (StopUser, RescheduleTask, InterruptTaskSet)
 
 
 class RequestRecorder(Protocol):
@@ -62,7 +63,10 @@ class EventHook:
     """A list of listeners called with keyword arguments when the event fires.
 
     A listener that raises is logged and the others still run: one broken listener in a
-    tasks file must not stop the test or hide the event from the rest.
+    tasks file must not stop the test or hide the event from the rest. The exceptions that
+    steer a user (``StopUser``, ``RescheduleTask``, ``InterruptTaskSet``) are the exception, as
+    in Locust: raised from a listener of an event fired inside a task (``request`` above all),
+    they reach that task as if it had raised them itself.
     """
 
     __slots__ = ("_handlers",)
@@ -102,6 +106,8 @@ class EventHook:
         for handler in handlers:
             try:
                 handler(**kwargs)
+            except _STEERING:
+                raise
             except Exception:
                 logger.exception("Uncaught exception in event listener %r", handler)
 
