@@ -67,19 +67,29 @@ class UserRunner:
     def _ramp_to(
         self, targets: dict[str, int], rate: float, on_complete: Callable[[int], None] | None
     ) -> None:
+        """Start and stop users one at a time, ``rate`` per second, until the counts are ``targets``.
+
+        Stopping goes at the spawn rate too, as in Locust (30 users at 2/s: 30, 28, 26...): a
+        shape or a lower ``-u`` ramps down instead of dropping users all at once. Starts and
+        stops of different classes are interleaved in proportion, so a change of classes at
+        the same total keeps the total steady.
+        """
+        steps = {}
         for name, users in self.users.items():
-            excess = len(users) - targets.get(name, 0)
-            for _ in range(max(0, excess)):
-                users.pop().stop(force=False)
-        pending = {name: targets.get(name, 0) - len(users) for name, users in self.users.items()}
-        order = interleave({name: count for name, count in pending.items() if count > 0})
+            change = targets.get(name, 0) - len(users)
+            if change:
+                steps[("+" if change > 0 else "-") + name] = abs(change)
         interval = 1.0 / rate if rate > 0 else 0.0
         started = time.monotonic()
-        for index, name in enumerate(order):
+        for index, step in enumerate(interleave(steps)):
             # Deadlines from the ramp's start, so sleeping late never slows the ramp down.
             delay = started + index * interval - time.monotonic()
             gevent.sleep(delay if delay > 0 else 0)
-            self._spawn_one(name)
+            name = step[1:]
+            if step[0] == "+":
+                self._spawn_one(name)
+            elif self.users[name]:
+                self.users[name].pop().stop(force=False)
         if on_complete is not None:
             on_complete(self.user_count)
 
