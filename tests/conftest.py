@@ -82,3 +82,39 @@ def rec() -> FakeRecorder:
 def env(rec: FakeRecorder) -> Environment:
     """A worker-less Environment recording into ``rec``, with no request listeners."""
     return Environment(recorder=rec, events=FakeEvents())  # type: ignore[arg-type]
+
+
+# -- markers: `pytest -m unit` is the quick in-process loop, `-m e2e` runs real processes, `-m browser`
+# needs Debian's chromium or prometheus. A module that starts processes is e2e as a whole.
+
+_BROWSER_MODULES = {"test_browser", "test_prometheus"}
+_PROCESS_WORDS = ("run_fastswarm", "subprocess", "start_target", "Popen", "multiprocessing")
+
+
+def _starts_processes(module: object) -> bool:
+    path = Path(str(getattr(module, "__file__", "")))
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    return any(word in text for word in _PROCESS_WORDS)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, meaning in (
+        ("unit", "in-process, no servers or child processes; `pytest -m unit` runs in seconds"),
+        ("e2e", "real fastswarm processes, the built-in target, sockets on 127.0.0.1"),
+        ("browser", "needs Debian's chromium or prometheus (scripts/system-deps.sh installs them)"),
+    ):
+        config.addinivalue_line("markers", f"{name}: {meaning}")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    process_modules: dict[str, bool] = {}
+    for item in items:
+        module = getattr(item, "module", None)
+        name = getattr(module, "__name__", "").rsplit(".", 1)[-1]
+        if name in _BROWSER_MODULES:
+            item.add_marker(pytest.mark.browser)
+            continue
+        if name not in process_modules:
+            process_modules[name] = _starts_processes(module)
+        uses_target = "target" in getattr(item, "fixturenames", ())
+        item.add_marker(pytest.mark.e2e if process_modules[name] or uses_target else pytest.mark.unit)
