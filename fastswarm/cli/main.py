@@ -11,31 +11,10 @@ import click
 from fastswarm import __version__
 from fastswarm.config.log import setup_logging
 from fastswarm.config.settings import Config, find_config_file, parse_duration, parse_processes, parse_rate
+from fastswarm.engine.gevent_patch import patch_gevent
 from fastswarm.exception import ConfigError, FastswarmError
 
 ENV_PREFIX = "FASTSWARM"
-
-
-def _patch_gevent() -> None:
-    """Make the standard library cooperative before any user code is imported.
-
-    gevent looks its plugins up (entry points) about 25 times during ``patch_all``, each a
-    scan of every installed distribution's metadata: ~60 ms of CPU per run. The installed
-    set cannot change meanwhile, so it is scanned once for the call; plugins still run.
-    """
-    from importlib import metadata
-
-    from gevent import monkey
-
-    if monkey.is_module_patched("socket"):
-        return
-    lookup = metadata.entry_points
-    found = lookup()
-    setattr(metadata, "entry_points", lambda **params: found.select(**params))  # noqa: B010
-    try:
-        monkey.patch_all()
-    finally:
-        setattr(metadata, "entry_points", lookup)  # noqa: B010
 
 
 @click.command(
@@ -309,7 +288,7 @@ def _default_map(argv: list[str]) -> tuple[dict[str, Any], str | None]:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``fastswarm`` console script."""
-    _patch_gevent()
+    patch_gevent()
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "target":
         from fastswarm.target.command import target_command
@@ -341,7 +320,7 @@ def run_cli(args: list[str]) -> int:
 def execute(config: Config) -> int:
     """Patch gevent, import the tasks file, and run."""
     setup_logging(config.loglevel)
-    _patch_gevent()  # already done by main(); here for callers that skip it
+    patch_gevent()  # already done by main(); here for callers that skip it
     from fastswarm.cli.listing import describe_users
     from fastswarm.compat.spellings import show_deprecations
     from fastswarm.config.options import apply_custom_options

@@ -18,17 +18,11 @@ from __future__ import annotations
 import sys
 from typing import IO, TYPE_CHECKING, Any
 
+from fastswarm.engine.gevent_patch import patch_gevent
+
 if TYPE_CHECKING:
     from fastswarm.user.env import Environment
     from fastswarm.user.users import User
-
-
-def _patch_gevent() -> None:
-    """Make blocking calls cooperative, as the command line does (a no-op when already done)."""
-    from gevent import monkey
-
-    if not monkey.is_module_patched("socket"):
-        monkey.patch_all()
 
 
 class _RequestPrinter:
@@ -96,7 +90,7 @@ def run_single_user(
     Locust's positional arguments are accepted (``include_payload`` is ignored). Returns the
     Environment, whose ``recorder`` holds what was measured.
     """
-    _patch_gevent()
+    patch_gevent()
     import logging
 
     from gevent.pool import Group
