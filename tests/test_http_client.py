@@ -174,8 +174,10 @@ def test_read_timeout(client: HttpSession, rec: FakeRecorder) -> None:
     assert client.get("/", timeout=T).status_code == 200  # the session recovers
 
 
-def test_connect_timeout_tuple_allows_slow_read(client: HttpSession) -> None:
-    assert client.get("/delay/200", timeout=(1.0, 2.0)).elapsed >= 0.2
+def test_connect_timeout_tuple_allows_slow_read(client: HttpSession, rec: FakeRecorder) -> None:
+    r = client.get("/delay/200", timeout=(1.0, 2.0))
+    assert r.error is None and r.status_code == 200, r.error  # a read of 0.2 s fits the 2 s read timeout
+    assert r.elapsed >= 0.2 and rec.calls[-1][4] is None
 
 
 def test_event_listeners_get_locust_kwargs(client: HttpSession, env: Environment, rec: FakeRecorder) -> None:
