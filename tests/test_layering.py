@@ -187,3 +187,15 @@ def test_files_stay_small_and_future_annotated() -> None:
         assert len(text.splitlines()) <= 400, path
         if path.name != "__main__.py" and ("\nimport " in text or "\nfrom " in text):
             assert "from __future__ import annotations" in text, path
+
+
+def test_a_worker_never_loads_the_masters_aggregator() -> None:
+    """Following every import from the worker's module never reaches the master's merge code."""
+    reached, todo = set(), ["fastswarm.ipc.worker"]
+    while todo:
+        module = todo.pop()
+        if module not in reached:
+            reached.add(module)
+            todo.extend(GRAPH[module])
+    assert "fastswarm.stats.aggregator" not in reached
+    assert not {m for m in reached if m.startswith(("fastswarm.master", "fastswarm.web"))}

@@ -3,26 +3,7 @@
 Layering inside the package: ``histogram`` (the only ``hdrh`` user) <- ``model`` (wire and
 report value types) <- ``recorder`` (worker) / ``aggregator`` (master) <- ``console``,
 ``report``. Nothing here imports zmq or gevent; ``ipc`` ships what ``recorder`` produces.
+
+The package itself imports none of them, so a worker that needs only the recorder does not
+load the master's aggregator and reports: import the module you need.
 """
-
-from __future__ import annotations
-
-from fastswarm.stats.aggregator import TOTAL_NAME as TOTAL_NAME
-from fastswarm.stats.aggregator import Aggregator as Aggregator
-from fastswarm.stats.console import format_live_table as format_live_table
-from fastswarm.stats.console import format_summary as format_summary
-from fastswarm.stats.histogram import LatencyHistogram as LatencyHistogram
-from fastswarm.stats.model import EndpointRow as EndpointRow
-from fastswarm.stats.model import EntryStats as EntryStats
-from fastswarm.stats.model import ErrorStats as ErrorStats
-from fastswarm.stats.model import HistoryPoint as HistoryPoint
-from fastswarm.stats.model import IntervalStats as IntervalStats
-from fastswarm.stats.model import LatencySummary as LatencySummary
-from fastswarm.stats.model import StatsKey as StatsKey
-from fastswarm.stats.model import UserErrorStats as UserErrorStats
-from fastswarm.stats.recorder import OTHER_ERRORS as OTHER_ERRORS
-from fastswarm.stats.recorder import Recorder as Recorder
-from fastswarm.stats.report import RunInfo as RunInfo
-from fastswarm.stats.report import build_json_report as build_json_report
-from fastswarm.stats.report import write_csv as write_csv
-from fastswarm.stats.report import write_json_report as write_json_report
