@@ -230,6 +230,13 @@ def _listener_stop_user(run: Run) -> None:
     assert run.requests("after") == 0
 
 
+def _pytest_style(run: Run) -> None:
+    rows = run.rows()
+    assert {"home", "missing", "echo"} <= set(rows), set(rows)
+    assert all(row["failures"] == 0 for row in rows.values()), rows  # 404 marked success, echo asserted
+    assert "echo ok" in run.log and run.report["user_errors"] == []
+
+
 def _taskset_in_body(run: Run) -> None:
     forum, front = run.requests("forum thread"), run.requests("front page")
     assert forum > 0 and front > 0
@@ -262,6 +269,7 @@ CASES: dict[str, Case] = {
     "user_error": Case(_user_error),
     "markov": Case(_markov),
     "taskset_in_class_body": Case(_taskset_in_body),
+    "pytest_style": Case(_pytest_style),
     "listener_stop_user": Case(_listener_stop_user, code=1),
     "seed_events_module": Case(_seed_events_module, ("--processes", "2")),
 }
@@ -285,6 +293,16 @@ def test_every_compat_file_is_run() -> None:
     files = {p.stem for p in COMPAT.glob("*.py")}
     ran = {name.removesuffix("_env") for name in CASES} | {"single_user"}
     assert files == ran and len(files) >= 20
+
+
+def test_a_pytest_style_file_passes_under_pytest_with_the_plugins_fixtures(target: Target) -> None:
+    path = str(COMPAT / "pytest_style.py")
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", path]
+    with_host = [*command, "--host", target.url]
+    ran = subprocess.run(with_host, capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert ran.returncode == 0 and "2 passed" in ran.stdout, ran.stdout[-2000:]
+    bare = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert bare.returncode == 1 and "need a base URL: pytest --host" in bare.stdout, bare.stdout[-2000:]
 
 
 def test_run_single_user_prints_each_request(target: Target) -> None:

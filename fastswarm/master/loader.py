@@ -53,6 +53,10 @@ def load(given: str | None, class_names: tuple[str, ...] = ()) -> TasksFile:
     path = resolve_path(given)
     module = _import(path)
     users = [obj for obj in vars(module).values() if _is_runnable_user(obj)]
+    if not users:
+        from fastswarm.http.pytest_users import users_from_test_functions
+
+        users = users_from_test_functions(module)
     if class_names:
         by_name = {cls.__name__: cls for cls in users}
         missing = [name for name in class_names if name not in by_name]
@@ -61,7 +65,9 @@ def load(given: str | None, class_names: tuple[str, ...] = ()) -> TasksFile:
             raise TasksFileError(f"{path.name}: no User class named {', '.join(missing)} (found: {known})")
         users = [by_name[name] for name in class_names]
     if not users:
-        raise TasksFileError(f"{path.name}: no User class found (define a subclass of User or HttpUser)")
+        raise TasksFileError(
+            f"{path.name}: no User class found (define a subclass of User or HttpUser, or test_* functions)"
+        )
     return TasksFile(path, module, tuple(users), _find_shape(module))
 
 
@@ -114,7 +120,7 @@ def _is_runnable_user(obj: Any) -> bool:
         inspect.isclass(obj)
         and issubclass(obj, User)
         and not obj.__dict__.get("abstract", False)
-        and obj.__module__ != "fastswarm.user.users"
+        and not obj.__module__.startswith("fastswarm.")
     )
 
 
