@@ -26,7 +26,7 @@ ENV_PREFIX = "FASTSWARM"
         "ignore_unknown_options": True,
     },
     epilog="Settings also come from fastswarm.toml or [tool.fastswarm] in pyproject.toml, and from "
-    "FASTSWARM_<OPTION> variables (command line > environment > file). Subcommand: fastswarm target.",
+    "FASTSWARM_<OPTION> variables (command line > environment > file). Subcommands: fastswarm target, fastswarm compare.",
 )
 @click.argument("user_classes", nargs=-1)
 @click.option(
@@ -294,6 +294,11 @@ def main(argv: list[str] | None = None) -> None:
         from fastswarm.target.command import target_command
 
         target_command.main(args=args[1:], prog_name="fastswarm target")
+        return
+    if args and args[0] == "compare":
+        from fastswarm.cli.compare import compare_command
+
+        compare_command.main(args=args[1:], prog_name="fastswarm compare")
         return
     sys.exit(run_cli(args))
 

@@ -19,6 +19,7 @@ from fastswarm.stats.console import format_live_table as format_live_table
 from fastswarm.stats.console import format_summary as format_summary
 from fastswarm.stats.model import EndpointRow, StatsKey, us_to_ms
 from fastswarm.stats.open_stats import latency_json
+from fastswarm.stats.report_histograms import histograms_json
 
 SCHEMA_VERSION = 1
 
@@ -96,6 +97,7 @@ def build_json_report(agg: Aggregator, run: RunInfo, extra: dict[str, Any] | Non
         "user_errors": user_errors_json(agg),
         "open_model": None if (open_model := agg.open_summary()) is None else open_model.to_json(),
         **agg.generator.to_json(),
+        "histograms": histograms_json(agg),
     }
     for key, value in (extra or {}).items():
         if key in report:
