@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from fastswarm import __version__
+from fastswarm.cli.capacity_options import capacity_options, capacity_settings
 from fastswarm.config.log import setup_logging
 from fastswarm.config.settings import Config, find_config_file, parse_duration, parse_processes, parse_rate
 from fastswarm.engine.gevent_patch import patch_gevent
@@ -26,7 +27,8 @@ ENV_PREFIX = "FASTSWARM"
         "ignore_unknown_options": True,
     },
     epilog="Settings also come from fastswarm.toml or [tool.fastswarm] in pyproject.toml, and from "
-    "FASTSWARM_<OPTION> variables (command line > environment > file). Subcommands: fastswarm target, fastswarm compare.",
+    "FASTSWARM_<OPTION> variables (command line > environment > file). "
+    "Subcommands: fastswarm target, fastswarm compare.",
 )
 @click.argument("user_classes", nargs=-1)
 @click.option(
@@ -161,6 +163,7 @@ ENV_PREFIX = "FASTSWARM"
 @click.option(
     "--config", "config_file", default=None, metavar="FILE", help="Read settings from this TOML file."
 )
+@capacity_options
 @click.version_option(__version__, "-V", "--version", prog_name="fastswarm")
 def command(**params: Any) -> Config:
     """Run a load test described by a Locust-style tasks file."""
@@ -217,6 +220,7 @@ def build_config(ctx: click.Context, params: dict[str, Any]) -> Config:
             max_users=params["max_users"],
             checks=tuple(params["checks"]),
             check_abort=params["check_abort"],
+            **capacity_settings(params, sourced),
         )
     except ConfigError as exc:
         message = str(exc)

@@ -148,6 +148,12 @@ class Config:
     max_users: int = 1000
     checks: tuple[str, ...] = ()
     check_abort: bool = False
+    # --find-capacity
+    find_capacity: bool = False
+    slos: tuple[str, ...] = ()
+    capacity_rates: tuple[float, float] = (10.0, 100000.0)
+    capacity_step_time: float = 10.0
+    capacity_bisect: int = 3
     extra_options: dict[str, Any] = field(default_factory=dict)
 
     def __getattr__(self, name: str) -> Any:
@@ -185,7 +191,26 @@ class Config:
             raise ConfigError("--arrival: must be uniform or poisson")
         if self.host is not None and not re.match(r"^https?://[^/\s]+", self.host):
             raise ConfigError(f"--host: {self.host!r} is not an http:// or https:// URL")
-        if self.checks:  # a typo in a threshold is exit 2 before any load is sent
+        if self.checks or self.slos:  # a typo in a threshold is exit 2 before any load is sent
             from fastswarm.config.check_expr import parse_checks
 
             parse_checks(self.checks)
+            parse_checks(self.slos)
+        self._check_capacity()
+
+    def _check_capacity(self) -> None:
+        if not self.find_capacity:
+            if self.slos:
+                raise ConfigError("--slo: only used with --find-capacity")
+            return
+        if not self.slos:
+            raise ConfigError("--find-capacity: needs at least one --slo, e.g. --slo 'p99<200ms'")
+        if self.rate is not None:
+            raise ConfigError("--find-capacity: chooses the rates itself; drop --rate")
+        start, top = self.capacity_rates
+        if top < start:
+            raise ConfigError(f"--capacity-rates: MAX {top:g} is below START {start:g}")
+        if self.capacity_step_time < 2 * self.report_interval:
+            raise ConfigError("--capacity-step-time: must be at least two report intervals")
+        if self.capacity_bisect < 0:
+            raise ConfigError("--capacity-bisect: must be 0 or more")

@@ -25,6 +25,7 @@ from fastswarm.ipc.coordinator import MasterRunner
 from fastswarm.ipc.state import WorkerInfo
 from fastswarm.ipc.supervisor import Child, Supervisor, describe_status
 from fastswarm.ipc.worker import run_worker
+from fastswarm.master.capacity import CapacitySearch
 from fastswarm.master.checks import CheckResult, evaluate, format_results, lost_for_good, parse_checks
 from fastswarm.master.loader import TasksFile
 from fastswarm.master.session_control import TestControl
@@ -74,6 +75,7 @@ class MasterSession(TestControl):
         self.checks = parse_checks(config.checks)
         self.aborted_by: CheckResult | None = None  # the check that ended the run (--check-abort)
         self.shape: ShapeDriver | None = None
+        self.capacity: CapacitySearch | None = None
 
     def run(self) -> int:
         config = self.config
@@ -147,6 +149,8 @@ class MasterSession(TestControl):
         config = self.config
         if self.tasks.shape_class is not None:
             self._run_shape(runner)
+        elif config.find_capacity:
+            self._run_capacity(runner)
         elif config.rate is not None:  # the open model: -u/-r do not apply
             start, end = config.rate
             runner.start_open(
@@ -157,7 +161,8 @@ class MasterSession(TestControl):
         self.started_at = time.time()
         console = gevent.spawn(self._console_loop, runner)
         watcher = gevent.spawn(self._watch_checks, runner) if config.check_abort and self.checks else None
-        deadline = config.run_time if self.shape is None else None  # a shape says when to stop
+        # a shape or a capacity search says when to stop
+        deadline = config.run_time if self.shape is None and self.capacity is None else None
         try:
             self.done.wait(timeout=deadline)
         finally:
@@ -166,6 +171,8 @@ class MasterSession(TestControl):
                 watcher.kill(block=False)
             if self.shape is not None:
                 self.shape.stop()
+            if self.capacity is not None:
+                self.capacity.stop()
 
     def _run_shape(self, runner: MasterRunner) -> None:
         """Let the tasks file's LoadTestShape drive users (or rate) and the end of the run."""
@@ -189,6 +196,23 @@ class MasterSession(TestControl):
             )
         self.shape = ShapeDriver(shape_class(), runner, config.host, self.done.set)
         self.shape.start()
+
+    def _run_capacity(self, runner: MasterRunner) -> None:
+        """--find-capacity: step the open-model rate until an --slo breaks (master/capacity.py)."""
+        config = self.config
+        start, top = config.capacity_rates
+        runner.start_open(start, arrival=config.arrival, max_users=config.max_users, host=config.host)
+        self.capacity = CapacitySearch(
+            runner,
+            parse_checks(config.slos),
+            start,
+            top,
+            config.capacity_step_time,
+            config.capacity_bisect,
+            self.done.set,
+            lambda line: print(line, flush=True),
+        )
+        self.capacity.start()
 
     def _watch_checks(self, runner: MasterRunner) -> None:
         """--check-abort: end the run as soon as a check has failed for good."""
@@ -233,6 +257,8 @@ class MasterSession(TestControl):
         if open_text:
             print(open_text, flush=True)
         results = self._evaluate_checks(aggregator)
+        if self.capacity is not None:
+            print(self.capacity.format_result(), flush=True)
         extra = {"workers_lost": list(self.lost), **self._report_extra(results)}
         if config.json_path:
             report.write_json_report(config.json_path, report.build_json_report(aggregator, run_info, extra))
@@ -264,6 +290,8 @@ class MasterSession(TestControl):
             extra["aborted_by_check"] = self.aborted_by.check.expr
         if self.shape is not None:
             extra["shape"] = self.shape.report()
+        if self.capacity is not None:
+            extra["capacity"] = self.capacity.report()
         return extra
 
     def _outcome_code(self, code: int, results: list[CheckResult]) -> int:
@@ -273,6 +301,8 @@ class MasterSession(TestControl):
             return self.shape.error.exit_code
         if any(not r.passed for r in results):
             return CheckFailedError.exit_code
+        if self.capacity is not None and self.capacity.knee() is None:
+            return CheckFailedError.exit_code  # no rate met the SLOs
         return code
 
     # -- happenings --
