@@ -42,7 +42,6 @@ from fastswarm.ipc.messages import (
 from fastswarm.ipc.open_control import OpenModelControl
 from fastswarm.ipc.state import RunState, WorkerInfo
 from fastswarm.stats.aggregator import Aggregator
-from fastswarm.stats.model import IntervalStats
 from fastswarm.user.env import Environment
 
 log = logging.getLogger(__name__)
@@ -241,7 +240,7 @@ class MasterRunner(OpenModelControl):
             case StatsReport():
                 assert worker is not None
                 worker.users = message.users
-                self.aggregator.add(worker.client_id, IntervalStats.from_wire(message.interval))
+                self.aggregator.add(worker.client_id, message.interval)
                 if message.custom and env.events.worker_report:
                     env.events.worker_report.fire(client_id=worker.client_id, data=message.custom)
             case Heartbeat():

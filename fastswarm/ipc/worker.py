@@ -235,7 +235,7 @@ class WorkerRunner:
         if env.events.report_to_master:
             env.events.report_to_master.fire(client_id=self.client_id, data=custom)
         if not self.master_lost:
-            self.channel.send(StatsReport(interval.to_wire(), self.user_count, custom))
+            self.channel.send(StatsReport(interval, self.user_count, custom))
 
     def _heartbeat_loop(self) -> None:
         interval = self.options.heartbeat_interval
@@ -269,7 +269,7 @@ def _resident_bytes() -> int:
 def run_worker(options: Any, user_classes: list[Any], address: str, forked: bool = False) -> int:
     """The whole life of one worker process; returns its exit code."""
     identity = f"{socket.gethostname()}-{os.getpid()}".encode()
-    channel = WorkerChannel(address, identity)
+    channel = WorkerChannel(address, identity, getattr(options, "max_message_size", None))
     channel.start()
     try:
         channel.send(Hello(PROTOCOL_VERSION, os.getpid(), socket.gethostname()))

@@ -108,7 +108,7 @@ class MasterSession(TestControl):
         )
         set_current(env)
         aggregator = Aggregator()
-        channel = MasterChannel(address)
+        channel = MasterChannel(address, config.max_message_size)
         channel.start()
         runner = self.runner = MasterRunner(
             env, channel, aggregator, dataclasses.replace(config, expect_workers=expected)
