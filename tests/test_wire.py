@@ -22,57 +22,14 @@ from fastswarm.ipc.messages import (
     Custom,
     Heartbeat,
     Hello,
-    Quit,
-    Rejected,
-    ResetStats,
-    SetRate,
     Spawn,
-    SpawningComplete,
     StartOpen,
     StatsReport,
     Stop,
-    Stopped,
-    Welcome,
     WorkerError,
 )
-from fastswarm.stats.histogram import LatencyHistogram
-from fastswarm.stats.model import EntryStats, ErrorStats, IntervalStats, OpenIntervalStats, UserErrorStats
-
-
-def _interval(open_model: bool = False) -> IntervalStats:
-    h = LatencyHistogram()
-    for v in (120, 450, 9000):
-        h.record(v)
-    return IntervalStats(
-        started_at=1700000000.25,
-        ended_at=1700000001.5,
-        entries=(EntryStats("GET", "/a", 3, 1, 4096, h.to_bytes()), EntryStats("POST", "/b", 0, 0, 0, b"")),
-        errors=(ErrorStats("GET", "/a", "HTTPError 500", 1),),
-        user_errors=(UserErrorStats("KeyError", "'x'", 2, "Traceback ...\nKeyError: 'x'\n"),),
-        open_model=OpenIntervalStats(10, 1, 2, h.to_bytes()) if open_model else None,
-    )
-
-
-# One valid message of every type.
-EXAMPLES: list[Any] = [
-    Hello(PROTOCOL_VERSION, 123, "box", "ab" * 32, "0.1.0"),
-    Welcome(1, 2, {"my_opt": 3, "names": ["a", "b"]}),
-    Rejected("too many workers"),
-    Spawn({"A": 3, "B": 0}, 2.5, "http://127.0.0.1:1", 2),
-    SpawningComplete(7),
-    Stop(force=True, stop_timeout=2.5),
-    Stopped(),
-    Quit(),
-    ResetStats(),
-    Heartbeat(10, 55.5, "running", 1.25),
-    StatsReport(_interval(), 4, {"k": 1}),
-    StatsReport(_interval(open_model=True), 4, {}),
-    WorkerError("ValueError", "bad", "Traceback ..."),
-    Custom("ping", {"n": [1, 2], "b": b"\x00", "f": None}),
-    StartOpen(10.0, 20.0, 5.0, "poisson", 50, 0.5, 30.0, None),
-    SetRate(12.5),
-    Spawn({}, 1.0, None, 1),
-]
+from fastswarm.stats.model import ErrorStats, IntervalStats
+from tests.wire_cases import EXAMPLES, fields_of, frames_with, interval_example, spoiled_messages
 
 
 @pytest.mark.parametrize("message", EXAMPLES, ids=lambda m: type(m).__name__)
@@ -87,45 +44,25 @@ def test_every_type_has_an_example_and_a_distinct_tag() -> None:
 
 
 def test_histograms_travel_as_raw_bytes_not_base64() -> None:
-    frames = wire.encode(StatsReport(_interval(), 4, {}))
+    frames = wire.encode(StatsReport(interval_example(), 4, {}))
     fields = msgpack.unpackb(frames[1], raw=False)
     histogram = fields[0][2][0][5]
-    assert isinstance(histogram, bytes) and histogram == _interval().entries[0].histogram
+    assert isinstance(histogram, bytes) and histogram == interval_example().entries[0].histogram
     assert histogram[:4] == bytes.fromhex("1c849314")  # the V2 compression cookie, not base64 text
 
 
-def _fields(message: Any) -> list[Any]:
-    """The message's fields as they go on the wire (msgpack primitives)."""
-    return list(msgpack.unpackb(wire.encode(message)[1], raw=False))
+@pytest.mark.parametrize(("where", "frames"), spoiled_messages(), ids=[w for w, _ in spoiled_messages()])
+def test_each_field_of_the_wrong_type_is_one_protocol_error(where: str, frames: list[bytes]) -> None:
+    type_name, field = where.split(".")
+    tag = next(cls.TAG for cls in MESSAGE_TYPES if cls.__name__ == type_name)  # type: ignore[attr-defined]
+    with pytest.raises(ProtocolError, match=f"malformed {tag.decode()} message: {field}"):
+        wire.decode(frames)
 
 
-def _frames(message: Any, fields: list[Any]) -> list[bytes]:
-    return [wire.encode(message)[0], msgpack.packb(fields, use_bin_type=True)]
-
-
-
-# A wrong-typed value for any field: a field taking a string gets a number, others a string,
-# and free-form data (a custom message's) a msgpack extension type, which fastswarm never sends.
-def _wrong(message: Any, index: int, value: Any) -> Any:
-    if isinstance(message, Custom) and index == 1:
-        return msgpack.ExtType(5, b"x")
-    return 12345 if isinstance(value, str) or value is None else "not the right type"
-
-
-WRONG_FIELDS = [
-    pytest.param(m, i, id=f"{type(m).__name__}.{f.name}")
-    for m in EXAMPLES[:11] + EXAMPLES[12:-1]  # one StatsReport, one Spawn are enough
-    for i, f in enumerate(dataclasses.fields(m))
-]
-
-
-@pytest.mark.parametrize(("message", "index"), WRONG_FIELDS)
-def test_each_field_of_the_wrong_type_is_one_protocol_error(message: Any, index: int) -> None:
-    fields = _fields(message)
-    fields[index] = _wrong(message, index, fields[index])
-    name = dataclasses.fields(message)[index].name
-    with pytest.raises(ProtocolError, match=f"malformed {message.TAG.decode()} message: {name}"):
-        wire.decode(_frames(message, fields))
+def test_every_field_of_every_type_is_spoiled_once() -> None:
+    expected = {f"{cls.__name__}.{f.name}" for cls in MESSAGE_TYPES for f in dataclasses.fields(cls)}
+    spoiled = [w for w, _ in spoiled_messages()]
+    assert len(spoiled) == len(set(spoiled)) and set(spoiled) == expected
 
 
 WITH_FIELDS = [m for m in EXAMPLES if dataclasses.fields(m)]
@@ -133,10 +70,10 @@ WITH_FIELDS = [m for m in EXAMPLES if dataclasses.fields(m)]
 
 @pytest.mark.parametrize("message", WITH_FIELDS, ids=lambda m: type(m).__name__)
 def test_a_missing_or_extra_field_is_refused(message: Any) -> None:
-    fields = _fields(message)
+    fields = fields_of(message)
     for bad in (fields[:-1], [*fields, 1]):
         with pytest.raises(ProtocolError, match="expected .* fields"):
-            wire.decode(_frames(message, bad))
+            wire.decode(frames_with(message, bad))
 
 
 def _nested(depth: int) -> Any:
@@ -159,6 +96,7 @@ def _nested(depth: int) -> Any:
         (Spawn({"A": 1}, 1.0, None, 1), 3, 0, "outside"),
         (Spawn({"A": 1}, 1.0, None, 1), 2, "h" * 5000, "more than"),
         (Hello(PROTOCOL_VERSION, 1, "box", "", ""), 2, "x" * 256, "more than"),
+        (Hello(PROTOCOL_VERSION, 1, "box", "", ""), 2, "box\n2026-01-01 ERROR forged", "control characters"),
         (StartOpen(1.0, 1.0, 0.0, "uniform", 1, 0.0, 0.0, None), 5, 1.5, "outside"),
         (StartOpen(1.0, 1.0, 0.0, "uniform", 1, 0.0, 0.0, None), 3, "bursty", "not one of"),
         (Custom("t", None), 1, _nested(20), "nested"),
@@ -166,14 +104,14 @@ def _nested(depth: int) -> Any:
     ],
 )
 def test_bounds_are_checked(message: Any, index: int, value: Any, reason: str) -> None:
-    fields = _fields(message)
+    fields = fields_of(message)
     fields[index] = value
     with pytest.raises(ProtocolError, match=reason):
-        wire.decode(_frames(message, fields))
+        wire.decode(frames_with(message, fields))
 
 
-def _report_fields() -> list[Any]:
-    return _fields(StatsReport(_interval(), 4, {}))
+def _reportfields_of() -> list[Any]:
+    return fields_of(StatsReport(interval_example(), 4, {}))
 
 
 @pytest.mark.parametrize(
@@ -193,10 +131,10 @@ def _report_fields() -> list[Any]:
     ],
 )
 def test_bad_interval_is_one_protocol_error(mutate: Any) -> None:
-    fields = _report_fields()
+    fields = _reportfields_of()
     mutate(fields[0])
     with pytest.raises(ProtocolError, match="malformed stats message: interval"):
-        wire.decode(_frames(StatsReport(_interval(), 4, {}), fields))
+        wire.decode(frames_with(StatsReport(interval_example(), 4, {}), fields))
 
 
 def test_worker_texts_are_clipped_to_the_bounds_not_refused() -> None:

@@ -126,6 +126,11 @@ def _patch_gevent() -> None:
     help="Seconds to wait for the workers to connect.",
 )
 @click.option(
+    "--allow-mismatch",
+    is_flag=True,
+    help="With --master: accept workers whose tasks file or fastswarm version differs (warns).",
+)
+@click.option(
     "--max-message-size",
     type=int,
     default=64 * 1024 * 1024,
@@ -232,6 +237,7 @@ def build_config(ctx: click.Context, params: dict[str, Any]) -> Config:
             master_bind_host=params["master_bind_host"],
             expect_workers=params["expect_workers"],
             expect_workers_timeout=params["expect_workers_timeout"],
+            allow_mismatch=params["allow_mismatch"],
             max_message_size=params["max_message_size"],
             web_host=params["web_host"],
             web_port=params["web_port"],

@@ -132,6 +132,7 @@ class Config:
     expect_workers_timeout: float = 30.0
     heartbeat_interval: float = 1.0
     heartbeat_timeout: float = 10.0
+    allow_mismatch: bool = False  # take workers whose tasks file or fastswarm version differs
     max_message_size: int = 64 * 1024 * 1024  # ZMQ_MAXMSGSIZE of the protocol sockets (bytes)
     # status endpoint and reports
     web_host: str = "127.0.0.1"

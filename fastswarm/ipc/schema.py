@@ -63,14 +63,17 @@ def boolean(value: Any) -> bool:
     return value
 
 
-def text(max_len: int) -> Check:
-    """A str of at most ``max_len`` characters."""
+def text(max_len: int, printable: bool = False) -> Check:
+    """A str of at most ``max_len`` characters; with ``printable``, none of them a control
+    character (a value the master's log lines show, such as a host name, cannot forge lines)."""
 
     def check(value: Any) -> str:
         if type(value) is not str:
             raise Invalid(f"expected a string, got {_kind(value)}")
         if len(value) > max_len:
             raise Invalid(f"string of {len(value)} characters, more than {max_len}")
+        if printable and not value.isprintable():
+            raise Invalid("control characters in a name")
         return value
 
     return check

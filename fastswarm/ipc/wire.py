@@ -57,7 +57,7 @@ _free = schema.plain(MAX_FREE_ITEMS)
 _free_map = schema.mapping(_name, _free, 10_000)
 
 _SCHEMAS: dict[type, tuple[Check, ...]] = {
-    Hello: (integer(0, 255), integer(0, 2**31), text(255), text(128), text(64)),
+    Hello: (integer(0, 255), integer(0, 2**31), text(255, True), text(128, True), text(64, True)),
     Welcome: (integer(0, MAX_WORKERS), integer(1, MAX_WORKERS), _free_map),
     Rejected: (text(MAX_REASON),),
     Spawn: (schema.mapping(_name, integer(), 10_000), number(), _host, integer(1, MAX_WORKERS)),
