@@ -4,7 +4,8 @@
 
 Builds each worker's report the way a worker does (a real Recorder fed lognormal latencies,
 ``take_interval``, ``StatsReport`` through ``ipc.wire.encode``), then times what the master does
-with them each second: ``wire.decode``, ``IntervalStats.from_wire`` and ``Aggregator.add``, plus
+with them each second: ``wire.decode`` (which checks every field and builds the IntervalStats)
+and ``Aggregator.add``, plus
 one console refresh (``endpoint_rows`` + ``totals_row``). Prints CPU per simulated second as a
 percentage of one core; the goal (issue 3) is <= 10 %. The first ``--warmup`` seconds are merged
 but not timed: they pay one-off costs (first touches of the master's counter matrices, imports)
@@ -49,7 +50,7 @@ def _reports(workers: int, names: int, rps_per_name: int, variants: int) -> list
                     rec.record(method, name, us, 512, "HTTPError 500" if rng.random() < 0.01 else None)
             interval = rec.take_interval(now=1_000.0 + v)
             interval = IntervalStats(999.0 + v, 1_000.0 + v, interval.entries, interval.errors, ())
-            second.append(wire.encode(StatsReport(interval.to_wire(), 10)))
+            second.append(wire.encode(StatsReport(interval, 10)))
         out.append(second)
     return out
 
@@ -79,7 +80,7 @@ def main() -> None:
         for w, frames in enumerate(frames_of_second):
             msg = wire.decode(frames)
             assert isinstance(msg, StatsReport)
-            interval = IntervalStats.from_wire(msg.interval)
+            interval = msg.interval
             if shift:  # later seconds: same payloads, moved along the clock
                 interval = IntervalStats(
                     interval.started_at + shift,
@@ -101,7 +102,7 @@ def main() -> None:
     total = merge_pct + rows_pct
     reqs = sum(r.requests for r in agg.endpoint_rows())
     print(f"merged {reqs:,} requests over {a.warmup} + {a.seconds} simulated seconds (warm-up + timed)")
-    print(f"merge (decode + from_wire + Aggregator.add): {merge_pct:5.1f} % of a core")
+    print(f"merge (wire.decode + Aggregator.add): {merge_pct:5.1f} % of a core")
     print(f"console refresh (endpoint_rows + totals_row): {rows_pct:5.1f} % of a core")
     print(f"master total: {total:5.1f} % of a core (goal <= 10 %: {'met' if total <= 10 else 'NOT met'})")
 

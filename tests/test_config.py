@@ -72,3 +72,19 @@ def test_config_checks_values_when_built() -> None:
         Config(users=-1)
     with pytest.raises(ConfigError, match="--master and --worker"):
         Config(master=True, worker=True)
+
+
+def test_protocol_options_from_file_environment_and_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert (_config([]).max_message_size, _config([]).allow_mismatch) == (64 << 20, False)
+    (tmp_path / "fastswarm.toml").write_text("max-message-size = 2000000\nallow-mismatch = true\n")
+    assert (_config([]).max_message_size, _config([]).allow_mismatch) == (2_000_000, True)
+    monkeypatch.setenv("FASTSWARM_MAX_MESSAGE_SIZE", "3000000")
+    assert _config([]).max_message_size == 3_000_000
+    assert _config(["--max-message-size", "4000000"]).max_message_size == 4_000_000
+    monkeypatch.setenv("FASTSWARM_MAX_MESSAGE_SIZE", "100")
+    source = r"--max-message-size \(from FASTSWARM_MAX_MESSAGE_SIZE\): must be at least"
+    with pytest.raises(ConfigError, match=source):
+        _config([])

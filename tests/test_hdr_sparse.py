@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import random
+import zlib
 
 import numpy as np
 
@@ -50,9 +51,18 @@ def test_other_layouts_and_garbage_are_refused() -> None:
 
     other = HdrHistogram(1, 60_000_000, 2)
     other.record_value(1234)
-    assert decode_sparse(other.encode(), 1, HIGHEST_US, 3) is None
-    assert decode_sparse(b"not base64!", 1, HIGHEST_US, 3) is None
-    assert decode_sparse(base64.b64encode(b"\x1c\x84\x93\x14\x00\x00\x00\x05hello"), 1, HIGHEST_US, 3) is None
+    assert decode_sparse(base64.b64decode(other.encode()), 1, HIGHEST_US, 3) is None
+    assert decode_sparse(b"not a histogram!", 1, HIGHEST_US, 3) is None
+    assert decode_sparse(b"\x1c\x84\x93\x14\x00\x00\x00\x05hello", 1, HIGHEST_US, 3) is None
+    # base64 (what hdrh's encode() gives) is not what the protocol carries
+    assert decode_sparse(LatencyHistogram().to_base64().encode(), 1, HIGHEST_US, 3) is None
+
+
+def test_a_zlib_bomb_is_refused_without_inflating_it() -> None:
+    # 64 MB of zeros compress to ~64 KB: far past the largest payload of the layout.
+    stream = zlib.compress(b"\x00" * (64 << 20), 9)
+    bomb = (0x1C849314).to_bytes(4, "big") + len(stream).to_bytes(4, "big") + stream
+    assert decode_sparse(bomb, 1, HIGHEST_US, 3) is None
 
 
 def test_sparse_and_full_merges_equal_one_histogram_fed_everything() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import random
 
 import pytest
@@ -79,7 +80,8 @@ def test_bytes_round_trip_is_exact_and_standard() -> None:
     h, ref = _fed(_samples(2000))
     blob = h.to_bytes()
     assert isinstance(blob, bytes)
-    assert blob == ref.encode()  # hdrh's standard encoding
+    assert blob == base64.b64decode(ref.encode())  # hdrh's standard encoding, without base64
+    assert h.to_base64() == ref.encode().decode()  # and with it, for HdrHistogram logs
     back = LatencyHistogram.from_bytes(blob)
     assert back.percentiles(PCTS) == h.percentiles(PCTS)
     assert (back.count, back.min, back.max, back.mean) == (h.count, h.min, h.max, h.mean)
@@ -91,10 +93,16 @@ def test_from_bytes_rebuckets_other_ranges() -> None:
     other = HdrHistogram(1, 60_000_000, 2)
     for v in (100, 2000, 30000):
         other.record_value(v)
-    h = LatencyHistogram.from_bytes(other.encode())
+    h = LatencyHistogram.from_bytes(base64.b64decode(other.encode()))
     assert h.count == 3
     assert h.min == pytest.approx(100, rel=0.01)
     assert h.max == pytest.approx(30000, rel=0.01)
+
+
+@pytest.mark.parametrize("blob", [b"", b"garbage", b"\x1c\x84\x93\x14\x00\x00\x00\x03abc"])
+def test_from_bytes_refuses_what_is_not_a_histogram(blob: bytes) -> None:
+    with pytest.raises(ValueError, match="not a histogram"):
+        LatencyHistogram.from_bytes(blob)
 
 
 def test_empty_round_trip() -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import random
 
-import msgpack
-
+from fastswarm.ipc import wire
+from fastswarm.ipc.messages import StatsReport
 from fastswarm.stats.aggregator import Aggregator
 from fastswarm.stats.histogram import LatencyHistogram
 from fastswarm.stats.model import IntervalStats, StatsKey
@@ -21,7 +21,9 @@ PCTS = (0.0, 50.0, 90.0, 99.0, 99.9, 100.0)
 
 
 def _over_wire(iv: IntervalStats) -> IntervalStats:
-    return IntervalStats.from_wire(msgpack.unpackb(msgpack.packb(iv.to_wire(), use_bin_type=True)))
+    message = wire.decode(wire.encode(StatsReport(iv, 0)))
+    assert isinstance(message, StatsReport)
+    return message.interval
 
 
 def test_merged_percentiles_equal_single_histogram() -> None:

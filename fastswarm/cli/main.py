@@ -107,6 +107,19 @@ ENV_PREFIX = "FASTSWARM"
     help="Seconds to wait for the workers to connect.",
 )
 @click.option(
+    "--allow-mismatch",
+    is_flag=True,
+    help="With --master: accept workers whose tasks file or fastswarm version differs (warns).",
+)
+@click.option(
+    "--max-message-size",
+    type=int,
+    default=64 * 1024 * 1024,
+    show_default=True,
+    metavar="BYTES",
+    help="Largest master/worker message; a peer sending a bigger one is disconnected.",
+)
+@click.option(
     "--web-host", default="127.0.0.1", show_default=True, help="Interface of the status endpoint and web UI."
 )
 @click.option(
@@ -206,6 +219,8 @@ def build_config(ctx: click.Context, params: dict[str, Any]) -> Config:
             master_bind_host=params["master_bind_host"],
             expect_workers=params["expect_workers"],
             expect_workers_timeout=params["expect_workers_timeout"],
+            allow_mismatch=params["allow_mismatch"],
+            max_message_size=params["max_message_size"],
             web_host=params["web_host"],
             web_port=params["web_port"],
             no_web=params["no_web"],

@@ -132,6 +132,8 @@ class Config:
     expect_workers_timeout: float = 30.0
     heartbeat_interval: float = 1.0
     heartbeat_timeout: float = 10.0
+    allow_mismatch: bool = False  # take workers whose tasks file or fastswarm version differs
+    max_message_size: int = 64 * 1024 * 1024  # ZMQ_MAXMSGSIZE of the protocol sockets (bytes)
     # status endpoint and reports
     web_host: str = "127.0.0.1"
     web_port: int = 8089
@@ -181,6 +183,8 @@ class Config:
             raise ConfigError("--master and --worker exclude each other")
         if self.expect_workers < 1:
             raise ConfigError("--expect-workers: must be at least 1")
+        if self.max_message_size < 65536:
+            raise ConfigError("--max-message-size: must be at least 65536 (bytes)")
         if not 0 <= self.web_port <= 65535:
             raise ConfigError("--web-port: must be between 0 and 65535")
         if self.max_users < 1:

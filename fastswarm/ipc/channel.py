@@ -38,16 +38,23 @@ class _Endpoint:
         self._socket = self._context = None
 
 
+def _size_limit(max_message_bytes: int | None) -> list[tuple[int, int | bytes]]:
+    """ZMQ_MAXMSGSIZE: a peer that sends a bigger message is disconnected before it is read."""
+    return [] if max_message_bytes is None else [(zmq.MAXMSGSIZE, max_message_bytes)]
+
+
 class MasterChannel(_Endpoint):
     """The master's end: one ROUTER that every worker connects to."""
 
-    def __init__(self, bind_address: str) -> None:
+    def __init__(self, bind_address: str, max_message_bytes: int | None = None) -> None:
         super().__init__()
         self.bind_address = bind_address
+        self.max_message_bytes = max_message_bytes
 
     def start(self) -> None:
         """Create the context and bind; call in the master after workers are forked."""
-        socket = self._open(zmq.ROUTER, [(zmq.LINGER, _LINGER_MS), (zmq.ROUTER_MANDATORY, 1)])
+        options = [(zmq.LINGER, _LINGER_MS), (zmq.ROUTER_MANDATORY, 1), *_size_limit(self.max_message_bytes)]
+        socket = self._open(zmq.ROUTER, options)
         try:
             socket.bind(self.bind_address)
         except zmq.ZMQError as exc:
@@ -63,23 +70,29 @@ class MasterChannel(_Endpoint):
         return True
 
     def recv(self) -> tuple[bytes, Message]:
-        """The next message from any worker, with the worker's identity (blocks the greenlet)."""
+        """The next message from any worker, with the worker's identity (blocks the greenlet);
+        ``wire.BadMessage`` (with that identity) for one that does not decode."""
         assert self._socket is not None, "start() first"
         identity, *frames = self._socket.recv_multipart()
-        return identity, wire.decode(frames)
+        try:
+            return identity, wire.decode(frames)
+        except ProtocolError as exc:
+            raise wire.BadMessage(str(exc), identity) from None
 
 
 class WorkerChannel(_Endpoint):
     """A worker's end: one DEALER connected to the master."""
 
-    def __init__(self, connect_address: str, identity: bytes) -> None:
+    def __init__(self, connect_address: str, identity: bytes, max_message_bytes: int | None = None) -> None:
         super().__init__()
         self.connect_address = connect_address
         self.identity = identity
+        self.max_message_bytes = max_message_bytes
 
     def start(self) -> None:
         """Create the context and connect; call in the worker process, after fork."""
-        socket = self._open(zmq.DEALER, [(zmq.IDENTITY, self.identity), (zmq.LINGER, _LINGER_MS)])
+        options: list[tuple[int, int | bytes]] = [(zmq.IDENTITY, self.identity), (zmq.LINGER, _LINGER_MS)]
+        socket = self._open(zmq.DEALER, [*options, *_size_limit(self.max_message_bytes)])
         socket.connect(self.connect_address)
 
     def send(self, message: Message) -> None:

@@ -1,4 +1,12 @@
-"""The master's side of the protocol: workers, user shares, heartbeats, and the stats inbox."""
+"""The master's side of the protocol: workers, user shares, heartbeats, and the stats inbox.
+
+The inbox (``_receive_loop``) runs for the whole run and nothing a peer sends can end it:
+``wire.decode`` has checked every field before ``handle`` sees a message; a message that
+fails, comes from an unknown peer before its Hello, or goes the wrong way is dropped,
+counted in ``protocol_errors`` and logged (rate-limited, naming the peer); an exception in
+a handler (the tasks file's ``register_message`` handlers included) is logged with its
+traceback and the next message is taken.
+"""
 
 from __future__ import annotations
 
@@ -18,9 +26,9 @@ from fastswarm.engine.distribution import (
     users_per_class_among,
 )
 from fastswarm.exception import ProtocolError
+from fastswarm.ipc.admission import Door, Fingerprint
 from fastswarm.ipc.channel import MasterChannel
 from fastswarm.ipc.messages import (
-    PROTOCOL_VERSION,
     Custom,
     CustomMessage,
     Heartbeat,
@@ -40,9 +48,10 @@ from fastswarm.ipc.messages import (
     WorkerError,
 )
 from fastswarm.ipc.open_control import OpenModelControl
+from fastswarm.ipc.peer_log import ThrottledLog
 from fastswarm.ipc.state import RunState, WorkerInfo
+from fastswarm.ipc.wire import BadMessage
 from fastswarm.stats.aggregator import Aggregator
-from fastswarm.stats.model import IntervalStats
 from fastswarm.user.env import Environment
 
 log = logging.getLogger(__name__)
@@ -52,8 +61,14 @@ class MasterRunner(OpenModelControl):
     """Coordinates the workers; ``environment.runner`` in the master. Generates no load."""
 
     def __init__(
-        self, environment: Environment, channel: MasterChannel, aggregator: Aggregator, options: Any
+        self,
+        environment: Environment,
+        channel: MasterChannel,
+        aggregator: Aggregator,
+        options: Any,
+        fingerprint: Fingerprint | None = None,
     ) -> None:
+        """``fingerprint``: what workers must run (None: any tasks file and version)."""
         self.environment = environment
         self.channel = channel
         self.aggregator = aggregator
@@ -68,6 +83,9 @@ class MasterRunner(OpenModelControl):
         self._greenlets: list[gevent.Greenlet] = []
         self._changed = Event()
         self._expected = options.expect_workers
+        self.protocol_errors = 0  # messages dropped as malformed, unexpected or from strangers
+        self._peer_log = ThrottledLog(log)
+        self.door = Door(fingerprint, bool(getattr(options, "allow_mismatch", False)), self._peer_log)
         self.init_open_model()
 
     # -- Locust's runner API --
@@ -211,8 +229,11 @@ class MasterRunner(OpenModelControl):
         worker.alive = False
         worker.state = "missing"
         worker.users = 0
+        worker.lost_reason = reason
         if self.on_worker_lost is not None:
             self.on_worker_lost(worker, reason)
+        else:
+            log.warning("%s lost: %s", worker.describe(), reason)
         if self.open_model and self.state is RunState.RUNNING and self.alive_workers():
             self.set_rate(self.target_rate or 0.0)  # the others take over its share of the rate
         self._changed.set()
@@ -222,26 +243,59 @@ class MasterRunner(OpenModelControl):
         while True:
             try:
                 identity, message = self.channel.recv()
-            except ProtocolError as exc:
-                log.error("dropped a message: %s", exc)
+            except BadMessage as exc:
+                self._drop(exc.identity, str(exc))
+                continue
+            except Exception:  # noqa: BLE001 - the inbox must outlive any surprise
+                self._peer_log.log(logging.ERROR, "recv", "receiving a message failed", exc_info=True)
+                gevent.sleep(0.1)
                 continue
             worker = self.workers.get(identity)
             if worker is not None:
                 worker.last_seen = time.monotonic()
-            self.handle(identity, worker, message)
+            try:
+                self.handle(identity, worker, message)
+            except Exception:  # noqa: BLE001 - logged with its traceback; the next message is taken
+                name = type(message).__name__
+                self._peer_log.log(
+                    logging.ERROR,
+                    ("handler", name),
+                    "handling %s from %s failed; carrying on",
+                    name,
+                    self._peer(identity),
+                    exc_info=True,
+                )
             self._changed.set()
+
+    def _drop(self, identity: bytes, reason: str) -> None:
+        """Count a message that is dropped, and say so (rate-limited), naming its sender."""
+        self.protocol_errors += 1
+        worker = self.workers.get(identity)
+        if worker is not None:
+            worker.protocol_errors += 1
+        self._peer_log.log(
+            logging.WARNING, identity, "dropped a message from %s: %s", self._peer(identity), reason
+        )
+
+    def _peer(self, identity: bytes) -> str:
+        return self.door.name(identity, self.workers.get(identity))
 
     def handle(self, identity: bytes, worker: WorkerInfo | None, message: Message) -> None:
         env = self.environment
         if worker is None and not isinstance(message, Hello):
-            return  # a straggler from a worker we already gave up on
+            self._drop(identity, f"{type(message).__name__} before Hello")
+            return
         match message:
             case Hello():
                 self._welcome(identity, message)
             case StatsReport():
                 assert worker is not None
                 worker.users = message.users
-                self.aggregator.add(worker.client_id, IntervalStats.from_wire(message.interval))
+                try:
+                    self.aggregator.add(worker.client_id, message.interval)
+                except ValueError as exc:  # a histogram that is not one: nothing was merged
+                    self._drop(identity, f"stats report: {exc}")
+                    return
                 if message.custom and env.events.worker_report:
                     env.events.worker_report.fire(client_id=worker.client_id, data=message.custom)
             case Heartbeat():
@@ -266,35 +320,53 @@ class MasterRunner(OpenModelControl):
             case WorkerError():
                 assert worker is not None
                 self.worker_errors.append(message)
-                log.error("worker %s: %s: %s", worker.index, message.kind, message.message)
+                log.error("%s: %s: %s", worker.describe(), message.kind, message.message)
             case Custom():
                 assert worker is not None
-                handler = self._handlers.get(message.type)
-                if handler is None:
-                    log.warning("no handler for custom message %r", message.type)
-                else:
-                    handler(environment=env, msg=CustomMessage(message.type, message.data, worker.client_id))
+                self._dispatch_custom(worker, message)
             case Welcome() | Rejected() | Spawn() | Stop() | Quit() | ResetStats() | StartOpen() | SetRate():
-                log.warning("unexpected %s from a worker", type(message).__name__)
+                self._drop(identity, f"{type(message).__name__} goes from master to worker, not back")
             case _:
                 assert_never(message)
 
-    def _welcome(self, identity: bytes, hello: Hello) -> None:
-        if hello.version != PROTOCOL_VERSION:
-            self.channel.send(
-                identity, Rejected(f"protocol {hello.version}, master speaks {PROTOCOL_VERSION}")
-            )
+    def _dispatch_custom(self, worker: WorkerInfo, message: Custom) -> None:
+        handler = self._handlers.get(message.type)
+        if handler is None:
+            key = ("custom", message.type[:40])
+            self._peer_log.log(logging.WARNING, key, "no handler for custom message %r", message.type)
             return
-        if identity in self.workers and self.workers[identity].alive:
+        msg = CustomMessage(message.type, message.data, worker.client_id)
+        try:
+            handler(environment=self.environment, msg=msg)
+        except Exception:  # noqa: BLE001 - the tasks file's code: logged, the inbox carries on
+            self._peer_log.log(
+                logging.ERROR,
+                ("custom", message.type[:40]),
+                "the handler of custom message %r (from %s) raised; carrying on",
+                message.type,
+                worker.describe(),
+                exc_info=True,
+            )
+
+    def _welcome(self, identity: bytes, hello: Hello) -> None:
+        verdict = self.door.judge(hello)
+        if verdict.refuse is None and identity in self.workers and self.workers[identity].alive:
             return
         used = {w.index for w in self.alive_workers()}
         index = next(i for i in range(len(used) + 1) if i not in used)
-        if index >= self._expected:
-            self.channel.send(identity, Rejected(f"the master expects {self._expected} workers"))
+        reason = verdict.refuse
+        if reason is None and index >= self._expected:
+            reason = f"the master expects {self._expected} workers"
+        if reason is not None:
+            self.door.refuse(identity, hello, reason)
+            self.channel.send(identity, Rejected(reason))
             return
-        self.workers[identity] = WorkerInfo(
+        worker = self.workers[identity] = WorkerInfo(
             identity, index, hello.pid, hello.hostname, last_seen=time.monotonic()
         )
+        if verdict.warning is not None:
+            log.warning("%s: %s", worker.describe(), verdict.warning)
+        log.info("%s joined", worker.describe())
         self.channel.send(identity, Welcome(index, self._expected, shareable_options(self.options)))
 
     def _heartbeat_loop(self) -> None:

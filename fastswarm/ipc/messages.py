@@ -1,8 +1,9 @@
 """Every message the master and its workers exchange, one frozen dataclass per type.
 
 The wire format (``wire.py``) sends a message as its TAG and its fields in declaration
-order, so adding a field at the end of a type is the only compatible change; anything
-else bumps ``PROTOCOL_VERSION``.
+order, and checks each field against the type's schema there: a message arrives with
+exactly its fields, each of its declared type. Any change to a type's fields bumps
+``PROTOCOL_VERSION`` (and its schema in ``wire.py``).
 """
 
 from __future__ import annotations
@@ -10,18 +11,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-PROTOCOL_VERSION = 1
+from fastswarm.stats.model import IntervalStats
+
+PROTOCOL_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
 class Hello:
-    """Worker → master, first message: who I am and which protocol I speak."""
+    """Worker → master, first message: who I am, which protocol I speak, and what I run.
+
+    ``tasks_sha256`` (hex) of the tasks file's bytes and ``fastswarm_version`` let the master
+    refuse a worker that would run other code than its own (unless --allow-mismatch).
+    """
 
     TAG: ClassVar[bytes] = b"hello"
     version: int
     pid: int
     hostname: str
-    processes_on_host: int = 1
+    tasks_sha256: str = ""
+    fastswarm_version: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +112,10 @@ class Heartbeat:
 
 @dataclass(frozen=True, slots=True)
 class StatsReport:
-    """Worker → master, every report interval: one IntervalStats in its wire form."""
+    """Worker → master, every report interval: what the worker recorded since the last one."""
 
     TAG: ClassVar[bytes] = b"stats"
-    interval: dict[str, Any]
+    interval: IntervalStats
     users: int
     custom: dict[str, Any] = field(default_factory=dict)
 

@@ -1,4 +1,4 @@
-"""What the master knows of a run and of each worker: ``RunState`` and ``WorkerInfo``.
+"""What the master knows of a run and of each worker: ``RunState``, ``WorkerInfo``, ``Refusal``.
 
 Their own module, below ``coordinator.py`` and ``open_control.py``, which both use them.
 """
@@ -36,7 +36,23 @@ class WorkerInfo:
     alive: bool = True
     spawned: bool = False
     stopped: bool = False
+    lost_reason: str = ""  # why the master gave up on it (it died, went silent, ...)
+    protocol_errors: int = 0  # its messages dropped as malformed
+
+    def describe(self) -> str:
+        """How log lines name it: ``worker 2 (host box-a, pid 4242)``."""
+        return f"worker {self.index} (host {self.hostname}, pid {self.pid})"
 
     @property
     def client_id(self) -> str:
         return self.identity.decode(errors="replace")
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A worker the master turned away: when (epoch s), who, and why."""
+
+    at: float
+    hostname: str
+    pid: int
+    reason: str

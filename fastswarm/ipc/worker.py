@@ -1,4 +1,10 @@
-"""A worker process: connects to the master, runs the users it is given, ships its stats."""
+"""A worker process: connects to the master, runs the users it is given, ships its stats.
+
+Its loop over the master's messages ends only on Quit or when the master is lost: a
+message that does not decode is dropped, counted (``protocol_errors``) and logged at a
+bounded rate; a handler that raises (a tasks file's ``register_message`` handler too) is
+logged with its traceback and the next message is taken.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +23,8 @@ from fastswarm.config.options import merge_remote_options
 from fastswarm.engine.loop_lag import LoopLagMeter
 from fastswarm.engine.open_model import OpenModelRunner
 from fastswarm.engine.runner import UserRunner
+from fastswarm.exception import ProtocolError
+from fastswarm.ipc.admission import Fingerprint
 from fastswarm.ipc.channel import WorkerChannel
 from fastswarm.ipc.messages import (
     PROTOCOL_VERSION,
@@ -38,6 +46,7 @@ from fastswarm.ipc.messages import (
     Welcome,
     WorkerError,
 )
+from fastswarm.ipc.peer_log import ThrottledLog
 from fastswarm.stats.recorder import Recorder
 from fastswarm.user.env import Environment, set_current
 
@@ -88,6 +97,8 @@ class WorkerRunner:
         self._stopping: gevent.Greenlet | None = None
         self._cpu = CpuMeter()
         self._loop_lag_ms = 0.0
+        self.protocol_errors = 0  # the master's messages dropped as malformed
+        self._log = ThrottledLog(log)
 
     # -- Locust's runner API --
     @property
@@ -116,7 +127,13 @@ class WorkerRunner:
         ]
         try:
             while True:
-                message = self.channel.recv(timeout_s=self.options.heartbeat_timeout)
+                try:
+                    message = self.channel.recv(timeout_s=self.options.heartbeat_timeout)
+                except ProtocolError as exc:
+                    self.protocol_errors += 1
+                    text = "worker %s: dropped a message from the master: %s"
+                    self._log.log(logging.WARNING, "bad", text, self.client_id, exc)
+                    continue
                 if message is None or self.master_lost:
                     log.error("worker %s: lost the master; stopping", self.client_id)
                     self.master_lost = True
@@ -126,7 +143,12 @@ class WorkerRunner:
                     if self.state != "stopped" and self.state != "ready":
                         self._stop(force=True)
                     return 0
-                self.handle(message)
+                try:
+                    self.handle(message)
+                except Exception:  # noqa: BLE001 - logged with its traceback; the next message is taken
+                    name = type(message).__name__
+                    text = "worker %s: handling %s from the master failed; carrying on"
+                    self._log.log(logging.ERROR, name, text, self.client_id, name, exc_info=True)
         finally:
             gevent.killall(background)
 
@@ -235,7 +257,7 @@ class WorkerRunner:
         if env.events.report_to_master:
             env.events.report_to_master.fire(client_id=self.client_id, data=custom)
         if not self.master_lost:
-            self.channel.send(StatsReport(interval.to_wire(), self.user_count, custom))
+            self.channel.send(StatsReport(interval, self.user_count, custom))
 
     def _heartbeat_loop(self) -> None:
         interval = self.options.heartbeat_interval
@@ -266,13 +288,24 @@ def _resident_bytes() -> int:
         return 0
 
 
-def run_worker(options: Any, user_classes: list[Any], address: str, forked: bool = False) -> int:
-    """The whole life of one worker process; returns its exit code."""
+def run_worker(
+    options: Any,
+    user_classes: list[Any],
+    address: str,
+    forked: bool = False,
+    fingerprint: Fingerprint | None = None,
+) -> int:
+    """The whole life of one worker process; returns its exit code.
+
+    ``fingerprint`` (its tasks file and fastswarm version) goes to the master in Hello; a
+    master running something else refuses this worker, which then exits 1 saying why.
+    """
     identity = f"{socket.gethostname()}-{os.getpid()}".encode()
-    channel = WorkerChannel(address, identity)
+    channel = WorkerChannel(address, identity, getattr(options, "max_message_size", None))
     channel.start()
+    fp = fingerprint or Fingerprint("", "")
     try:
-        channel.send(Hello(PROTOCOL_VERSION, os.getpid(), socket.gethostname()))
+        channel.send(Hello(PROTOCOL_VERSION, os.getpid(), socket.gethostname(), fp.tasks_sha256, fp.version))
         reply = channel.recv(timeout_s=options.expect_workers_timeout)
         if reply is None:
             log.error("worker %s: no answer from the master at %s", identity.decode(), address)

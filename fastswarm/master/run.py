@@ -20,6 +20,7 @@ from gevent.event import Event
 
 from fastswarm.config.settings import Config
 from fastswarm.exception import CheckFailedError, WorkerLostError
+from fastswarm.ipc.admission import Fingerprint
 from fastswarm.ipc.channel import MasterChannel
 from fastswarm.ipc.coordinator import MasterRunner
 from fastswarm.ipc.state import WorkerInfo
@@ -47,11 +48,13 @@ def run(config: Config, tasks: TasksFile) -> int:
 
 def _run_remote_workers(config: Config, tasks: TasksFile) -> int:
     address = f"tcp://{config.master_host}:{config.master_port}"
+    fingerprint = Fingerprint.of_tasks_file(tasks.path)
     if config.processes == 1:
-        return run_worker(config, list(tasks.user_classes), address)
+        return run_worker(config, list(tasks.user_classes), address, fingerprint=fingerprint)
     supervisor = Supervisor()
     supervisor.fork_workers(
-        config.processes, lambda _: run_worker(config, list(tasks.user_classes), address, True)
+        config.processes,
+        lambda _: run_worker(config, list(tasks.user_classes), address, True, fingerprint),
     )
     supervisor.wait_all(timeout=float("inf"))
     codes = [os.WEXITSTATUS(c.exit_status or 0) for c in supervisor.children]
@@ -70,6 +73,7 @@ class MasterSession(TestControl):
         self.interrupts = 0
         self.lost: list[str] = []
         self.runner: MasterRunner | None = None
+        self.fingerprint: Fingerprint | None = None  # the tasks file's, read when the run starts
         self.started_at = 0.0
         self.quitting = False
         self.checks = parse_checks(config.checks)
@@ -80,6 +84,7 @@ class MasterSession(TestControl):
     def run(self) -> int:
         config = self.config
         ipc_dir = None
+        self.fingerprint = Fingerprint.of_tasks_file(self.tasks.path)
         if config.master:
             address = f"tcp://{config.master_bind_host}:{config.master_port}"
             expected = config.expect_workers
@@ -89,7 +94,10 @@ class MasterSession(TestControl):
             expected = config.processes
             # Fork first: the master must own no greenlet, socket or ZeroMQ context yet.
             users = list(self.tasks.user_classes)
-            self.supervisor.fork_workers(expected, lambda _: run_worker(config, users, address, True))
+            fingerprint = self.fingerprint
+            self.supervisor.fork_workers(
+                expected, lambda _: run_worker(config, users, address, True, fingerprint)
+            )
         try:
             return self._coordinate(address, expected)
         finally:
@@ -110,10 +118,10 @@ class MasterSession(TestControl):
         )
         set_current(env)
         aggregator = Aggregator()
-        channel = MasterChannel(address)
+        channel = MasterChannel(address, config.max_message_size)
         channel.start()
         runner = self.runner = MasterRunner(
-            env, channel, aggregator, dataclasses.replace(config, expect_workers=expected)
+            env, channel, aggregator, dataclasses.replace(config, expect_workers=expected), self.fingerprint
         )
         env.runner = runner
         runner.on_worker_lost = self._worker_lost
@@ -252,6 +260,7 @@ class MasterSession(TestControl):
             users=runner.target_users,
             processes=len(runner.workers),
             rate=config.rate,
+            protocol_errors=runner.protocol_errors,
         )
         open_text = format_open_summary(aggregator)
         if open_text:
@@ -326,7 +335,7 @@ class MasterSession(TestControl):
         runner = self.runner
         assert runner is not None
         remaining = len(runner.alive_workers())
-        line = f"worker {worker.index} (pid {worker.pid}) lost: {reason}; carrying on with {remaining}"
+        line = f"{worker.describe()} lost: {reason}; carrying on with {remaining}"
         print(f"fastswarm: error: {line}", file=sys.stderr, flush=True)
         self.lost.append(line)
         if remaining == 0:

@@ -83,10 +83,9 @@ def _latency(s: CountsSummary) -> LatencySummary:
     )
 
 
-def _decode(rows: np.ndarray, blobs: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Flat indexes (``rows[i] * COUNTS_LEN + counter`` for blob ``i``), counter indexes and
-    counts of the blobs' non-zero counters. A blob not in fastswarm's layout goes through
-    hdrh (which raises for garbage, as it always did)."""
+def _decode(blobs: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Owner blob, counter index and count of the blobs' non-zero counters. A blob not in
+    fastswarm's layout goes through hdrh; ValueError for one that is no histogram at all."""
     batch = decode_batch(blobs, LOWEST_US, HIGHEST_US, SIGNIFICANT_FIGURES)
     owner, index, counts = batch.blob, batch.index, batch.counts
     if not all(batch.decoded):
@@ -95,7 +94,7 @@ def _decode(rows: np.ndarray, blobs: list[bytes]) -> tuple[np.ndarray, np.ndarra
         owner = np.concatenate([owner, *(np.full(len(ix), i, dtype=np.intp) for i, ix, _ in extra)])
         index = np.concatenate([index, *(ix for _, ix, _ in extra)])
         counts = np.concatenate([counts, *(c for _, _, c in extra)])
-    return rows[owner] * COUNTS_LEN + index, index, counts
+    return owner, index, counts
 
 
 class Aggregator:
@@ -153,10 +152,17 @@ class Aggregator:
         self._cache: dict[str, tuple[Any, Any]] = {}
 
     def add(self, worker_id: str, interval: IntervalStats) -> None:
-        """Merge one worker's interval into totals, its second's bucket and the window."""
+        """Merge one worker's interval into totals, its second's bucket and the window.
+
+        ValueError, with nothing merged, when one of its histograms is not a histogram:
+        they are decoded before anything changes, so an interval counts whole or not at all.
+        """
+        entries = interval.entries
+        decoded = _decode(list(map(_HISTOGRAM_OF, entries))) if entries else None
+        corrected = list(map(_CORRECTED_OF, entries))
+        corrected_decoded = _decode([c for c in corrected if c]) if any(corrected) else None
         self._version += 1
         second = self._timeline.second(interval.ended_at, self.users)
-        entries = interval.entries
         # StatsKey is a NamedTuple: the plain (method, name) tuple finds it.
         rows_list = list(map(self._rows.get, map(_KEY_OF, entries)))  # type: ignore[arg-type]
         if None in rows_list:
@@ -169,17 +175,18 @@ class Aggregator:
             self._all_counters[i] += done[i]
         width = 0
         flat, index, counts = rows, rows, rows  # empty placeholders when there are no entries
-        if entries:
-            flat, index, counts = _decode(rows, list(map(_HISTOGRAM_OF, entries)))
+        if decoded is not None:
+            owner, index, counts = decoded
+            flat = rows[owner] * COUNTS_LEN + index
             width = int(index.max()) + 1 if len(index) else 0
             self._cum.add(flat, counts, width)
             np.add.at(self._all, index, counts)
         if second is not None:
             span = (done[0], done[1], interval.ended_at - interval.started_at)
             self._timeline.add(second, worker_id, span, rows, counters[:, 0], (flat, counts), index, width)
-        corrected = list(map(_CORRECTED_OF, entries))
-        if any(corrected):
-            self._add_corrected([(r, c) for r, c in zip(rows_list, corrected, strict=True) if c])
+        if corrected_decoded is not None:
+            with_corrected = [r for r, c in zip(rows_list, corrected, strict=True) if c]
+            self._add_corrected(with_corrected, corrected_decoded)
         for err in interval.errors:
             self._add_error(err)
         for ue in interval.user_errors:
@@ -201,9 +208,12 @@ class Aggregator:
                 self._counters = np.concatenate((self._counters, np.zeros_like(self._counters)))
         return row
 
-    def _add_corrected(self, pairs: list[tuple[int | None, bytes]]) -> None:
-        rows = [r for r, _ in pairs if r is not None]
-        flat, index, counts = _decode(np.asarray(rows, dtype=np.intp), [b for _, b in pairs])
+    def _add_corrected(
+        self, with_none: list[int | None], decoded: tuple[np.ndarray, np.ndarray, np.ndarray]
+    ) -> None:
+        rows = [r for r in with_none if r is not None]
+        owner, index, counts = decoded
+        flat = np.asarray(rows, dtype=np.intp)[owner] * COUNTS_LEN + index
         self._cum_corrected.add(flat, counts, int(index.max()) + 1 if len(index) else 0)
         if self._all_corrected is None:
             self._all_corrected = np.zeros(COUNTS_LEN, dtype=np.int64)

@@ -2,8 +2,10 @@
 
 A worker's one-second histogram has a few hundred non-zero counters out of 23,552. hdrh's
 ``decode`` allocates and fills all 23,552 (190 KB) and its ``add`` walks all of them; the
-master would do that for every endpoint of every worker every second. Here the base64 and
-zlib layers are undone in C, one blob at a time (each is its own zlib stream), and then the
+master would do that for every endpoint of every worker every second. Here the zlib layer
+of each raw V2 blob (the protocol carries them as msgpack ``bin``, never base64) is undone in
+C, one blob at a time (each is its own zlib stream, inflated to at most the largest payload
+this layout can have, so a hostile blob cannot expand into gigabytes), and then the
 ZigZag-LEB128 counter streams of a whole report are decoded together in one vectorised numpy
 pass (``decode_batch``): a report of 100 endpoints costs about as many numpy calls as one
 histogram. The result is exactly what hdrh would have decoded.
@@ -14,7 +16,6 @@ are taken; the others are flagged, and callers fall back to hdrh for them.
 
 from __future__ import annotations
 
-import binascii
 import struct
 import zlib
 from collections.abc import Sequence
@@ -29,7 +30,12 @@ _HEADER_LEN = 40  # payload header: cookie, length, index offset, digits, lowest
 _HEADER_COLUMNS = np.arange(_HEADER_LEN)
 _HALF_MAG = 10  # 3 significant figures: 1024 sub-buckets per half bucket
 COUNTS_LEN = 23_552  # counters of the 1 µs .. 1 h, 3-digit layout
-_DECODE_ERRORS = (binascii.Error, struct.error, zlib.error, ValueError, TypeError)
+# The largest V2 payload of that layout: the header and a 9-byte varint per counter.
+MAX_PAYLOAD = _HEADER_LEN + 9 * COUNTS_LEN
+_DECODE_ERRORS = (struct.error, zlib.error, ValueError, TypeError)
+# zlib inflates by at most ~1032:1: a blob this small inflates to at most ~4 MB, so the fast
+# path inflates it without a cap and checks the size after; larger ones take the capped path.
+_INFLATE_UNCHECKED = 4096
 
 
 def lowest_at(index: int) -> int:
@@ -78,7 +84,7 @@ class SparseBatch:
 
 
 def decode_sparse(blob: bytes, lowest: int, highest: int, digits: int) -> SparseCounts | None:
-    """The non-zero counters of a base64 V2 compressed blob; None if it is not in that layout."""
+    """The non-zero counters of a raw V2 compressed blob; None if it is not in that layout."""
     batch = decode_batch([blob], lowest, highest, digits)
     if not batch.decoded[0]:
         return None
@@ -86,30 +92,38 @@ def decode_sparse(blob: bytes, lowest: int, highest: int, digits: int) -> Sparse
 
 
 def _inflate(blob: bytes) -> bytes | None:
-    """The V2 payload inside a base64 compressed blob; None if the outer layer is not V2."""
+    """The V2 payload inside a raw compressed blob; None if the outer layer is not V2, or
+    it inflates to more than this layout's largest payload."""
     try:
-        raw = binascii.a2b_base64(blob)
-        cookie, length = _OUTER_HEADER.unpack_from(raw)
-        if cookie & ~0xF0 != _COMPRESSION_COOKIE or length != len(raw) - 8:
+        cookie, length = _OUTER_HEADER.unpack_from(blob)
+        if cookie & ~0xF0 != _COMPRESSION_COOKIE or length != len(blob) - 8:
             return None
-        payload = zlib.decompress(raw[8:])
+        inflater = zlib.decompressobj()
+        payload = inflater.decompress(memoryview(blob)[8:], MAX_PAYLOAD)
+        if inflater.unconsumed_tail or not inflater.eof:
+            return None
     except _DECODE_ERRORS:
         return None
     return payload if len(payload) >= _HEADER_LEN else None
 
 
 def _inflate_all(blobs: Sequence[bytes]) -> list[bytes | None]:
-    """Every blob's V2 payload. The common case runs as one comprehension of C calls (the
-    zlib stream and the payload header are what vouch for the data); anything raising, or
-    too short, sends the blobs through ``_inflate`` one by one."""
-    a2b, inflate = binascii.a2b_base64, zlib.decompress
+    """Every blob's V2 payload. The common case runs one C call per blob (the zlib stream
+    and the payload header are what vouch for the data); anything raising, too short or too
+    long sends the blobs through ``_inflate`` one by one. A blob small enough that zlib
+    (at most ~1032:1) cannot inflate it past a few MB is inflated without a cap and its
+    size checked at once; larger ones take ``_inflate``'s capped path."""
+    inflate = zlib.decompress
+    out: list[bytes | None] = []
     try:
-        payloads = [inflate(a2b(b)[8:]) for b in blobs]
+        for b in blobs:
+            p = inflate(memoryview(b)[8:]) if len(b) <= _INFLATE_UNCHECKED else _inflate(b)
+            if p is None or not _HEADER_LEN <= len(p) <= MAX_PAYLOAD:
+                return [_inflate(b) for b in blobs]
+            out.append(p)
     except _DECODE_ERRORS:
         return [_inflate(b) for b in blobs]
-    if min(map(len, payloads), default=_HEADER_LEN) < _HEADER_LEN:
-        return [_inflate(b) for b in blobs]
-    return list(payloads)
+    return out
 
 
 def decode_batch(blobs: Sequence[bytes], lowest: int, highest: int, digits: int) -> SparseBatch:

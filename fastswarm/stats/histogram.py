@@ -10,8 +10,11 @@ views of the same counter array, giving exactly the values hdrh itself would giv
 
 from __future__ import annotations
 
+import binascii
 import ctypes
+import struct
 import sys
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -31,6 +34,11 @@ _HALF_MAG = 10
 _HALF_COUNT = 1 << _HALF_MAG
 _SUB_BUCKET_MASK = (1 << (_HALF_MAG + 1)) - 1
 _BUCKET_BITS = _HALF_MAG + 1
+
+
+_V2_OUTER = struct.Struct(">II")  # a V2 compressed blob starts with: cookie, zlib stream length
+_V2_COMPRESSION_COOKIE = 0x1C849304  # low nibble of its second byte carries the word size
+MAX_INFLATED_BYTES = 64 << 20  # a foreign layout's counters, inflated, may take at most this
 
 
 def _new_hdr() -> Any:
@@ -168,9 +176,14 @@ class LatencyHistogram:
         return _at_percentiles(np.cumsum(self._counts(), dtype=np.uint64), total, wanted)
 
     def to_bytes(self) -> bytes:
-        """HdrHistogram's standard V2 compressed encoding (base64), as hdrh ``encode()``."""
+        """HdrHistogram's standard V2 compressed encoding as raw bytes (what the protocol
+        carries as msgpack ``bin``): hdrh ``encode()`` without its base64 layer."""
+        return binascii.a2b_base64(self._h.encode())
+
+    def to_base64(self) -> str:
+        """The same encoding in base64, as hdrh ``encode()`` gives it (HdrHistogram log lines)."""
         blob = self._h.encode()
-        return blob if isinstance(blob, bytes) else bytes(blob, "ascii")
+        return blob.decode("ascii") if isinstance(blob, bytes) else str(blob)
 
     @classmethod
     def from_counts(cls, counts: np.ndarray) -> LatencyHistogram:
@@ -196,8 +209,21 @@ class LatencyHistogram:
 
     @classmethod
     def from_bytes(cls, b: bytes) -> LatencyHistogram:
-        """Decode ``to_bytes`` output (or any V2 blob; other ranges are re-bucketed)."""
-        decoded = HdrHistogram.decode(b)
+        """Decode ``to_bytes`` output (or any raw V2 compressed blob; other ranges are
+        re-bucketed). ValueError, whatever hdrh raised, for anything that is not one."""
+        try:
+            cookie, length = _V2_OUTER.unpack_from(b)
+            if cookie & ~0xF0 != _V2_COMPRESSION_COOKIE or length != len(b) - _V2_OUTER.size:
+                raise ValueError("not an HdrHistogram V2 compressed blob")
+            compressed = bytes(b[_V2_OUTER.size :])
+            # hdrh inflates without a limit: a small blob must not expand into gigabytes.
+            inflater = zlib.decompressobj()
+            inflater.decompress(compressed, MAX_INFLATED_BYTES)
+            if inflater.unconsumed_tail:
+                raise ValueError(f"inflates past {MAX_INFLATED_BYTES} bytes")
+            decoded = HdrHistogram.decode(compressed, b64_wrap=False)
+        except Exception as exc:  # noqa: BLE001 - hdrh raises its own classes, struct and zlib theirs
+            raise ValueError(f"not a histogram: {type(exc).__name__}: {exc}") from None
         ref = _new_hdr()
         if (
             decoded.counts_len == ref.counts_len
@@ -345,7 +371,7 @@ class HdrLogWriter:
         """Append one interval (epoch seconds); an empty histogram is skipped."""
         if self._file is None or not histogram.count:
             return
-        payload = histogram.to_bytes().decode("ascii")
+        payload = histogram.to_base64()
         start = max(0.0, started_at - self.started_at)
         length = max(0.0, ended_at - started_at)
         self._file.write(f"{start:.3f},{length:.3f},{histogram.max / 1000:.3f},{payload}\n")

@@ -1,19 +1,17 @@
 """Stats value objects: what a worker ships each interval, and what the master reports.
 
-Interval types (``EntryStats`` .. ``IntervalStats``) cross the process boundary, so each has
-``to_wire()`` (only msgpack-able primitives: dict, list, str, int, float, bytes) and a
-``from_wire()`` that checks what it gets and raises ``ProtocolError`` rather than building
-a half-valid object. The report types (``LatencySummary``, ``EndpointRow``, ``HistoryPoint``)
-stay in the master and are plain immutable rows.
+Interval types (``EntryStats`` .. ``IntervalStats``) cross the process boundary: each checks
+its values when built, and ``ipc/wire_stats.py`` (the protocol's one converter) turns them
+into msgpack lists and back, checking every field's type and bounds before building one.
+The report types (``LatencySummary``, ``EndpointRow``, ``HistoryPoint``) stay in the master
+and are plain immutable rows.
 """
 
 from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass
-from typing import Any, NamedTuple, TypeVar
-
-from fastswarm.exception import ProtocolError
+from typing import NamedTuple
 
 
 class StatsKey(NamedTuple):
@@ -26,30 +24,6 @@ class StatsKey(NamedTuple):
 def _check(ok: bool, what: str) -> None:
     if not ok:
         raise ValueError(what)
-
-
-def _field(d: Any, key: str, kind: type | tuple[type, ...]) -> Any:
-    """Fetch ``d[key]`` and check its type; wire decoding fails with ProtocolError."""
-    if not isinstance(d, dict):
-        raise ProtocolError(f"stats wire: expected a map, got {type(d).__name__}")
-    try:
-        value = d[key]
-    except KeyError:
-        raise ProtocolError(f"stats wire: missing field {key!r}") from None
-    if not isinstance(value, kind) or isinstance(value, bool):
-        raise ProtocolError(f"stats wire: field {key!r} has type {type(value).__name__}")
-    return value
-
-
-_T = TypeVar("_T")
-
-
-def _build(cls: type[_T], **kwargs: Any) -> _T:
-    """Construct ``cls`` turning its own value checks into a ProtocolError."""
-    try:
-        return cls(**kwargs)
-    except ValueError as exc:
-        raise ProtocolError(f"stats wire: bad {cls.__name__}: {exc}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,43 +45,6 @@ class EntryStats:
     def key(self) -> StatsKey:
         return StatsKey(self.method, self.name)
 
-    def to_wire(self) -> dict[str, Any]:
-        return {
-            "method": self.method,
-            "name": self.name,
-            "requests": self.requests,
-            "failures": self.failures,
-            "bytes": self.bytes,
-            "histogram": self.histogram,
-            "corrected": self.corrected,
-        }
-
-    @classmethod
-    def from_wire(cls, d: Any) -> EntryStats:
-        # The master decodes one per endpoint per worker per second (6,400/s at 64 x 100):
-        # exact types are checked in one go; anything else takes the field-by-field path.
-        try:
-            m, n, h, c = d["method"], d["name"], d["histogram"], d.get("corrected", b"")
-            r, f, b = d["requests"], d["failures"], d["bytes"]
-        except (KeyError, TypeError, AttributeError):
-            pass
-        else:
-            exact = type(m) is type(n) is str and type(h) is type(c) is bytes
-            if exact and type(r) is type(f) is type(b) is int:
-                return _build(
-                    cls, method=m, name=n, requests=r, failures=f, bytes=b, histogram=h, corrected=c
-                )
-        return _build(
-            cls,
-            method=_field(d, "method", str),
-            name=_field(d, "name", str),
-            requests=_field(d, "requests", int),
-            failures=_field(d, "failures", int),
-            bytes=_field(d, "bytes", int),
-            histogram=bytes(_field(d, "histogram", (bytes, bytearray, memoryview))),
-            corrected=bytes(_field(d, "corrected", (bytes, bytearray))) if "corrected" in d else b"",
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class ErrorStats:
@@ -120,26 +57,6 @@ class ErrorStats:
 
     def __post_init__(self) -> None:
         _check(self.count >= 0, "negative count")
-
-    def to_wire(self) -> dict[str, Any]:
-        return {"method": self.method, "name": self.name, "error": self.error, "count": self.count}
-
-    @classmethod
-    def from_wire(cls, d: Any) -> ErrorStats:
-        try:  # as EntryStats: exact types in one go, else field by field
-            m, n, e, c = d["method"], d["name"], d["error"], d["count"]
-        except (KeyError, TypeError):
-            pass
-        else:
-            if type(m) is type(n) is type(e) is str and type(c) is int:
-                return _build(cls, method=m, name=n, error=e, count=c)
-        return _build(
-            cls,
-            method=_field(d, "method", str),
-            name=_field(d, "name", str),
-            error=_field(d, "error", str),
-            count=_field(d, "count", int),
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,19 +71,6 @@ class UserErrorStats:
     def __post_init__(self) -> None:
         _check(self.count >= 0, "negative count")
 
-    def to_wire(self) -> dict[str, Any]:
-        return {"kind": self.kind, "message": self.message, "count": self.count, "traceback": self.traceback}
-
-    @classmethod
-    def from_wire(cls, d: Any) -> UserErrorStats:
-        return _build(
-            cls,
-            kind=_field(d, "kind", str),
-            message=_field(d, "message", str),
-            count=_field(d, "count", int),
-            traceback=_field(d, "traceback", str),
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class OpenIntervalStats:
@@ -179,24 +83,6 @@ class OpenIntervalStats:
 
     def __post_init__(self) -> None:
         _check(self.iterations >= 0 and self.dropped >= 0 and self.late >= 0, "negative counter")
-
-    def to_wire(self) -> dict[str, Any]:
-        return {
-            "iterations": self.iterations,
-            "dropped": self.dropped,
-            "late": self.late,
-            "lag_histogram": self.lag_histogram,
-        }
-
-    @classmethod
-    def from_wire(cls, d: Any) -> OpenIntervalStats:
-        return _build(
-            cls,
-            iterations=_field(d, "iterations", int),
-            dropped=_field(d, "dropped", int),
-            late=_field(d, "late", int),
-            lag_histogram=bytes(_field(d, "lag_histogram", (bytes, bytearray))),
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,30 +98,6 @@ class IntervalStats:
 
     def __post_init__(self) -> None:
         _check(self.ended_at >= self.started_at, "ended_at before started_at")
-
-    def to_wire(self) -> dict[str, Any]:
-        wire = {
-            "started_at": self.started_at,
-            "ended_at": self.ended_at,
-            "entries": [e.to_wire() for e in self.entries],
-            "errors": [e.to_wire() for e in self.errors],
-            "user_errors": [e.to_wire() for e in self.user_errors],
-        }
-        if self.open_model is not None:  # absent in the closed model
-            wire["open_model"] = self.open_model.to_wire()
-        return wire
-
-    @classmethod
-    def from_wire(cls, d: Any) -> IntervalStats:
-        return _build(
-            cls,
-            started_at=float(_field(d, "started_at", (int, float))),
-            ended_at=float(_field(d, "ended_at", (int, float))),
-            entries=tuple(EntryStats.from_wire(e) for e in _field(d, "entries", list)),
-            errors=tuple(ErrorStats.from_wire(e) for e in _field(d, "errors", list)),
-            user_errors=tuple(UserErrorStats.from_wire(e) for e in _field(d, "user_errors", list)),
-            open_model=None if d.get("open_model") is None else OpenIntervalStats.from_wire(d["open_model"]),
-        )
 
 
 # -- master-side report rows --

@@ -34,10 +34,11 @@ class RunInfo:
     users: int
     processes: int
     rate: tuple[float, float] | None = None  # open model: --rate (start, end), iterations/s
+    protocol_errors: int = 0  # master/worker messages dropped as malformed or unexpected
 
     def __post_init__(self) -> None:
-        if self.duration_s < 0 or self.users < 0 or self.processes < 0:
-            raise ValueError("RunInfo: duration_s, users and processes must be >= 0")
+        if self.duration_s < 0 or self.users < 0 or self.processes < 0 or self.protocol_errors < 0:
+            raise ValueError("RunInfo: duration_s, users, processes and protocol_errors must be >= 0")
 
 
 def iso_utc(epoch_s: float) -> str:
@@ -98,6 +99,7 @@ def build_json_report(agg: Aggregator, run: RunInfo, extra: dict[str, Any] | Non
         "open_model": None if (open_model := agg.open_summary()) is None else open_model.to_json(),
         **agg.generator.to_json(),
         "histograms": histograms_json(agg),
+        "protocol_errors": run.protocol_errors,
     }
     for key, value in (extra or {}).items():
         if key in report:

@@ -50,10 +50,14 @@ WORKER = _obj(
         "state": _STR,
         "users": _INT,
         "cpu_percent": _NUM,
+        "loop_lag_ms": _NUM,
         "heartbeat_age_s": _NUM,
         "alive": {"type": "boolean"},
+        "lost_reason": {"type": ["string", "null"]},
+        "protocol_errors": _INT,
     }
 )
+REFUSAL = _obj({"at": _STR, "host": _STR, "pid": _INT, "reason": _STR})
 SNAPSHOT = _obj(
     {
         "state": {"enum": ["waiting", "ready", "spawning", "running", "stopping", "stopped"]},
@@ -66,6 +70,8 @@ SNAPSHOT = _obj(
         "duration_s": _NUM,
         "defaults": _obj({"users": _INT, "spawn_rate": _NUM, "host": {"type": ["string", "null"]}}),
         "workers": {"type": "array", "items": _ref("Worker")},
+        "refused_workers": {"type": "array", "items": _ref("Refusal")},
+        "protocol_errors": _INT,
         "totals": _ref("Endpoint"),
         "endpoints": {"type": "array", "items": _ref("Endpoint")},
         "errors": {
@@ -150,6 +156,7 @@ def openapi_document() -> dict[str, Any]:
                 "Latency": LATENCY,
                 "Endpoint": ENDPOINT,
                 "Worker": WORKER,
+                "Refusal": REFUSAL,
                 "Snapshot": SNAPSHOT,
                 "History": HISTORY,
                 "Swarm": SWARM,

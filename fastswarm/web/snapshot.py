@@ -1,7 +1,9 @@
 """The GET /stats document, built from the master's runner and aggregator.
 
 Endpoint rows carry the --json report's fields (``report.endpoint_json``) plus the live
-ones, so a script can read a final report and a live snapshot with the same code.
+ones, so a script can read a final report and a live snapshot with the same code. The
+``workers`` list (every worker that joined, lost ones included, with why) and the recent
+``refused_workers`` are what an operator reads when a host is missing from the run.
 """
 
 from __future__ import annotations
@@ -43,10 +45,17 @@ def build_snapshot(
             "state": w.state,
             "users": w.users,
             "cpu_percent": round(w.cpu_percent, 1),
+            "loop_lag_ms": round(w.loop_lag_ms, 1),
             "heartbeat_age_s": round(max(0.0, now - w.last_seen), 3),
             "alive": w.alive,
+            "lost_reason": w.lost_reason or None,
+            "protocol_errors": w.protocol_errors,
         }
         for w in sorted(runner.workers.values(), key=lambda w: (not w.alive, w.index))
+    ]
+    refused = [
+        {"at": report.iso_utc(r.at), "host": r.hostname, "pid": r.pid, "reason": r.reason}
+        for r in reversed(runner.door.refusals)  # newest first
     ]
     return {
         "state": runner.state.value,
@@ -59,6 +68,8 @@ def build_snapshot(
         "duration_s": round(agg.duration_s, 3),
         "defaults": defaults,
         "workers": workers,
+        "refused_workers": refused,
+        "protocol_errors": runner.protocol_errors,
         "totals": endpoint(agg.totals_row()),
         "endpoints": [endpoint(r) for r in agg.endpoint_rows()],
         "errors": report.errors_json(agg),
