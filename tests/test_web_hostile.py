@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
@@ -32,7 +33,7 @@ JSON = {"Content-Type": "application/json"}
 def master(tmp_path_factory: pytest.TempPathFactory, target: Target) -> Iterator[Master]:
     folder = tmp_path_factory.mktemp("hostile")
     m = Master(folder, "-H", target.url, "-P", "0", "--processes", "2", "-u", "2", "-r", "20",
-               "--web-allow-host", "friendly.example")  # fmt: skip
+               "--max-users", "4", "--web-allow-host", "friendly.example")  # fmt: skip
     m.wait_for(lambda s: s["state"] == "ready", what="workers")
     yield m
     m.kill()
@@ -115,6 +116,23 @@ def test_a_run_started_with_odd_values_shows_only_valid_json(master: Master) -> 
     finally:
         assert _post(master, "/stop", b"{}")[0] == 200
     assert _state(master) in ("stopped", "ready")
+
+
+def test_the_highest_rate_allowed_keeps_the_workers_alive(master: Master) -> None:
+    # The open model's pacer, behind a rate no process can pace, used to never yield: the
+    # worker sent no heartbeat, the master lost it after 10 s and (with no worker left) exited.
+    status, result = _post(master, "/swarm", b'{"rate": 10000000}')
+    assert status == 200, result
+    try:
+        ages = []
+        for _ in range(12):
+            time.sleep(0.5)
+            snap = strict_json(send(master.url, "GET", "/stats")[2])
+            ages += [w["heartbeat_age_s"] for w in snap["workers"]]
+            assert all(w["alive"] for w in snap["workers"]), snap["workers"]
+        assert max(ages) < 5, ages  # heartbeats every second; silent workers would reach 6
+    finally:
+        assert _post(master, "/stop", b"{}")[0] == 200
 
 
 @pytest.mark.parametrize(
