@@ -36,7 +36,7 @@ def master(tmp_path_factory: pytest.TempPathFactory, target: Target) -> Iterator
                "--max-users", "4", "--web-allow-host", "friendly.example")  # fmt: skip
     m.wait_for(lambda s: s["state"] == "ready", what="workers")
     yield m
-    m.kill()
+    m.interrupt()  # Ctrl-C: the master stops its workers before it exits
 
 
 def _post(m: Master, path: str, body: bytes, headers: dict[str, str | None] | None = None) -> Any:
