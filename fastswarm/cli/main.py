@@ -140,6 +140,16 @@ ENV_PREFIX = "FASTSWARM"
     metavar="TOKEN",
     help="Require 'Authorization: Bearer TOKEN' on every route but /healthz.",
 )
+@click.option(
+    "--web-allow-host",
+    "web_allow_host",
+    multiple=True,
+    metavar="HOST",
+    help="Serve the status endpoint under this host name too, and let its pages POST (repeatable; "
+    "'.example.com' for a whole domain, '*' for any). Without it, only the bound address, localhost "
+    "and loopback addresses (any address when bound to 0.0.0.0) are served: a guard against DNS "
+    "rebinding.",
+)
 @click.option("--html", "html_path", default=None, metavar="FILE", help="Write a self-contained HTML report.")
 @click.option(
     "--hdr-log", "hdr_log_path", default=None, metavar="FILE", help="Write an HdrHistogram interval log."
@@ -227,6 +237,7 @@ def build_config(ctx: click.Context, params: dict[str, Any]) -> Config:
             autostart=params["autostart"],
             autoquit=params["autoquit"],
             web_auth_token=params["web_auth_token"],
+            web_allow_hosts=_split(params["web_allow_host"]),
             html_path=params["html_path"],
             hdr_log_path=params["hdr_log_path"],
             rate=sourced("rate", parse_rate, params["rate"]) if params["rate"] is not None else None,
@@ -290,6 +301,7 @@ def _default_map(argv: list[str]) -> tuple[dict[str, Any], str | None]:
         "list": "list_users",
         "locust_file": "locustfile",
         "check": "checks",
+        "web_allow_hosts": "web_allow_host",
     }
     mapped = {}
     for key, value in settings.items():

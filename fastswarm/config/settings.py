@@ -22,6 +22,8 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
+# --web-allow-host: *, a name or .domain, an IPv4 address, or an IPv6 one (bracketed or not); no port
+_ALLOW_HOST = re.compile(r"\*|\.?[^\s/:@?#\[\]]+|\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]+:[0-9a-fA-F:.]*")
 
 
 def parse_duration(text: str | float | int, setting: str = "duration") -> float:
@@ -141,6 +143,7 @@ class Config:
     autostart: bool = False
     autoquit: float | None = None
     web_auth_token: str | None = None
+    web_allow_hosts: tuple[str, ...] = ()
     html_path: str | None = None
     hdr_log_path: str | None = None
     # open model and pass/fail checks
@@ -195,6 +198,12 @@ class Config:
             raise ConfigError("--arrival: must be uniform or poisson")
         if self.host is not None and not re.match(r"^https?://[^/\s]+", self.host):
             raise ConfigError(f"--host: {self.host!r} is not an http:// or https:// URL")
+        for name in self.web_allow_hosts:
+            if not _ALLOW_HOST.fullmatch(name):
+                raise ConfigError(
+                    f"--web-allow-host: {name!r} is not a host name (examples: ui.example.com, "
+                    ".example.com, 10.0.0.5, *)"
+                )
         if self.checks or self.slos:  # a typo in a threshold is exit 2 before any load is sent
             from fastswarm.config.check_expr import parse_checks
 
