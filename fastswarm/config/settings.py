@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fastswarm.config.base_url import base_url_problem
 from fastswarm.exception import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -196,8 +197,8 @@ class Config:
             raise ConfigError("--ramp: needs --rate R1:R2")
         if self.arrival not in ("uniform", "poisson"):
             raise ConfigError("--arrival: must be uniform or poisson")
-        if self.host is not None and not re.match(r"^https?://[^/\s]+", self.host):
-            raise ConfigError(f"--host: {self.host!r} is not an http:// or https:// URL")
+        if self.host is not None and (problem := base_url_problem(self.host, repr(self.host))):
+            raise ConfigError(f"--host: {problem}")
         for name in self.web_allow_hosts:
             if not _ALLOW_HOST.fullmatch(name):
                 raise ConfigError(

@@ -9,12 +9,11 @@ same in /openapi.json. Accepts Locust's names (``user_count``) and the seed's
 
 from __future__ import annotations
 
-import ipaddress
 import math
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastswarm.compat.spellings import normalize_swarm_body
+from fastswarm.config.base_url import MAX_LENGTH, base_url_problem
 from fastswarm.config.settings import parse_duration
 from fastswarm.exception import ConfigError
 from fastswarm.web.control import ControlError, SwarmRequest
@@ -25,7 +24,7 @@ MIN_RATE = 0.001  # users/s or iterations/s: one per ~17 minutes
 MAX_SPAWN_RATE = 1_000_000.0
 MAX_RATE = 10_000_000.0
 MAX_RUN_TIME = 366 * 86400.0
-MAX_HOST = 2048
+MAX_HOST = MAX_LENGTH  # the longest base URL accepted (config/base_url.py)
 _ALIASES = {"user_count": "users", "locust_count": "users", "hatch_rate": "spawn_rate"}
 _KNOWN = {"users", "spawn_rate", "host", "run_time", "rate"}
 
@@ -56,27 +55,10 @@ def _plain(limit: float) -> str:
 
 def check_host(value: Any) -> str:
     """``value`` as a base URL the workers can use: http(s), a valid host name or address, a port."""
-    if not isinstance(value, str) or len(value) > MAX_HOST or not value.isprintable() or " " in value:
-        raise ControlError(f"host: {shown(value)} is not an http:// or https:// URL", "host")
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 - raises ValueError for a bad port
-    except ValueError as exc:
-        raise ControlError(f"host: {shown(value)} is not a URL ({exc})", "host") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ControlError(f"host: {shown(value)} is not an http:// or https://host[:port] URL", "host")
-    if parts.query or parts.fragment or "?" in value or "#" in value:
-        raise ControlError(f"host: {shown(value)}: a base URL has no ?query or #fragment", "host")
-    try:
-        if "[" in parts.netloc:
-            ipaddress.IPv6Address(parts.hostname)
-        else:
-            parts.hostname.encode("idna")
-    except (ValueError, UnicodeError):
-        raise ControlError(
-            f"host: {shown(value)}: {shown(parts.hostname)} is not a host name", "host"
-        ) from None
-    return value.rstrip("/")
+    problem = base_url_problem(value, shown(value))
+    if problem is not None:
+        raise ControlError(f"host: {problem}", "host")
+    return str(value).rstrip("/")
 
 
 def _run_time(value: Any) -> float | None:
