@@ -47,7 +47,8 @@ def _patch_gevent() -> None:
         "ignore_unknown_options": True,
     },
     epilog="Settings also come from fastswarm.toml or [tool.fastswarm] in pyproject.toml, and from "
-    "FASTSWARM_<OPTION> variables (command line > environment > file). Subcommand: fastswarm target.",
+    "FASTSWARM_<OPTION> variables (command line > environment > file). "
+    "Subcommands: fastswarm target, fastswarm keygen.",
 )
 @click.argument("user_classes", nargs=-1)
 @click.option(
@@ -315,6 +316,11 @@ def main(argv: list[str] | None = None) -> None:
         from fastswarm.target.command import target_command
 
         target_command.main(args=args[1:], prog_name="fastswarm target")
+        return
+    if args and args[0] == "keygen":
+        from fastswarm.cli.keygen import keygen_command
+
+        keygen_command.main(args=args[1:], prog_name="fastswarm keygen")
         return
     sys.exit(run_cli(args))
 
