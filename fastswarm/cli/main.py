@@ -110,7 +110,11 @@ def _patch_gevent() -> None:
     "--master-host", default="127.0.0.1", show_default=True, help="Where a --worker finds its master."
 )
 @click.option("--master-port", type=int, default=5557, show_default=True, help="The master's protocol port.")
-@click.option("--master-bind-host", default="*", show_default=True, help="Interface a --master binds.")
+@click.option(
+    "--master-bind-host", default="127.0.0.1", show_default=True, help="Interface a --master binds."
+)
+@click.option("--curve-dir", metavar="DIR", help="Keys from 'fastswarm keygen DIR': CURVE on tcp://.")
+@click.option("--insecure", is_flag=True, help="Let --master bind beyond loopback without --curve-dir.")
 @click.option(
     "--expect-workers",
     type=int,
@@ -223,6 +227,8 @@ def build_config(ctx: click.Context, params: dict[str, Any]) -> Config:
             master_host=params["master_host"],
             master_port=params["master_port"],
             master_bind_host=params["master_bind_host"],
+            curve_dir=params["curve_dir"],
+            insecure=params["insecure"],
             expect_workers=params["expect_workers"],
             expect_workers_timeout=params["expect_workers_timeout"],
             web_host=params["web_host"],

@@ -18,6 +18,7 @@ from fastswarm.engine.loop_lag import LoopLagMeter
 from fastswarm.engine.open_model import OpenModelRunner
 from fastswarm.engine.runner import UserRunner
 from fastswarm.ipc.channel import WorkerChannel
+from fastswarm.ipc.keys import WorkerKeys
 from fastswarm.ipc.messages import (
     PROTOCOL_VERSION,
     Custom,
@@ -266,16 +267,20 @@ def _resident_bytes() -> int:
         return 0
 
 
-def run_worker(options: Any, user_classes: list[Any], address: str, forked: bool = False) -> int:
-    """The whole life of one worker process; returns its exit code."""
+def run_worker(
+    options: Any, user_classes: list[Any], address: str, forked: bool = False, keys: WorkerKeys | None = None
+) -> int:
+    """The whole life of one worker process; returns its exit code. ``keys``: CURVE on tcp://."""
     identity = f"{socket.gethostname()}-{os.getpid()}".encode()
-    channel = WorkerChannel(address, identity)
+    channel = WorkerChannel(address, identity, keys)
     channel.start()
     try:
         channel.send(Hello(PROTOCOL_VERSION, os.getpid(), socket.gethostname()))
         reply = channel.recv(timeout_s=options.expect_workers_timeout)
         if reply is None:
-            log.error("worker %s: no answer from the master at %s", identity.decode(), address)
+            why = channel.handshake_failure  # a CURVE refusal ends the wait early
+            detail = f": {why}" if why else ""
+            log.error("worker %s: no answer from the master at %s%s", identity.decode(), address, detail)
             return 1
         if isinstance(reply, Rejected):
             log.error("worker %s: the master refused this worker: %s", identity.decode(), reply.reason)
