@@ -251,6 +251,18 @@ def test_key_errors_on_the_command_line_exit_2_without_traceback(tmp_path: Path)
         assert "fastswarm keygen" in result.stderr
 
 
+def test_curve_dir_comes_from_the_environment_and_the_config_file(tmp_path: Path) -> None:
+    (tmp_path / "tasks.py").write_text(TASKS)
+    (tmp_path / "from-env").mkdir()
+    (tmp_path / "from-file").mkdir()
+    env = {"FASTSWARM_CURVE_DIR": "from-env"}
+    result = run_fastswarm("-f", "tasks.py", "--master", cwd=tmp_path, env=env)
+    assert result.returncode == 2 and "from-env/master.key_secret not found" in result.stderr
+    (tmp_path / "fastswarm.toml").write_text('curve_dir = "from-file"\n')
+    result = run_fastswarm("-f", "tasks.py", "--master", cwd=tmp_path)
+    assert result.returncode == 2 and "from-file/master.key_secret not found" in result.stderr
+
+
 # -- where the master may bind --
 
 
