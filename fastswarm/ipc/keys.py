@@ -118,9 +118,13 @@ def load_worker_keys(directory: str | Path) -> WorkerKeys:
 
 
 def loose_permissions(path: Path) -> bool:
-    """True when a secret key file can be read by the group or by others."""
+    """True when a secret key file can be read by anyone beyond its owner and group.
+
+    Group access is allowed: Kubernetes mounts a Secret owned by root and readable by the
+    pod's ``fsGroup`` (mode 0440).
+    """
     try:
-        return bool(path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO))
+        return bool(path.stat().st_mode & stat.S_IRWXO)
     except OSError:
         return False
 
