@@ -5,10 +5,12 @@ With keys, the master's ROUTER is a CURVE server: libzmq encrypts every frame an
 a connection reaches the ROUTER, asks the ZAP handler on ``inproc://zeromq.zap.01`` whether
 the client's public key may join. ``ZapGate`` is that handler: pyzmq's own
 ``zmq.auth.Authenticator`` (its ZAP parsing and replies) with a key callback, served by one
-greenlet on a ``zmq.green`` REP socket. pyzmq's ``ThreadAuthenticator`` is not used: it
-runs an asyncio loop in a thread, which under gevent's monkey-patching is a greenlet
-blocking the hub. The gate is bound before the ROUTER, so no handshake can pass unasked;
-if it ever stops answering, handshakes stall: it fails closed.
+greenlet on a ``zmq.green`` REP socket. pyzmq's ``ThreadAuthenticator`` is not used:
+under gevent's patching its thread is a greenlet running a nested asyncio loop (it does
+admit keys and leaves the hub free, tried with pyzmq 27.3), but its key callback sees only
+the domain and the key, while the gate reads each ZAP request itself and so knows the
+peer's address to log. The gate is bound before the ROUTER, so no handshake can pass
+unasked; if it ever stops answering, handshakes stall: it fails closed.
 
 A refusal at the ZAP layer is logged on the master with the peer's address. A handshake
 that fails before ZAP (a worker without keys, or without this master's public key) is seen
