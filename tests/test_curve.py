@@ -230,6 +230,12 @@ def test_a_public_key_where_a_secret_belongs_is_named(keys: Path) -> None:
         load_worker_keys(keys)
 
 
+def test_a_libzmq_without_curve_is_one_line(keys: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(keys_module.zmq, "has", lambda capability: capability != "curve")
+    with pytest.raises(ConfigError, match=r"--curve-dir: this libzmq \(.*\) was built without CURVE"):
+        load_worker_keys(keys)
+
+
 def test_an_unreadable_key_file_is_one_line(keys: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # As root every file is readable, so the refusal is simulated where open() would raise it.
     def denied(path: str) -> tuple[bytes, bytes | None]:

@@ -25,6 +25,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import zmq
 from zmq.auth.certs import create_certificates, load_certificate
 
 from fastswarm.exception import ConfigError
@@ -134,6 +135,8 @@ def _paths(files: KeyFiles) -> tuple[Path, Path, Path, Path]:
 
 
 def _folder(directory: str | Path) -> Path:
+    if not zmq.has("curve"):  # pyzmq's wheels have it; a libzmq built without libsodium may not
+        raise ConfigError(f"{_SETTING}: this libzmq ({zmq.zmq_version()}) was built without CURVE")
     folder = Path(directory)
     if not folder.is_dir():
         raise ConfigError(f"{_SETTING}: {folder} is not a directory ({_HINT})")
