@@ -47,16 +47,26 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _listening(port: int) -> bool:
+    """Whether a TCP socket listens on ``port``, read from /proc: connecting to find out would
+    itself be a failed handshake in the master's log."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as lines:
+            for line in list(lines)[1:]:
+                local, state = line.split()[1], line.split()[3]
+                if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
+                    return True
+    return False
+
+
 def _wait_listening(port: int, deadline_s: float = 30.0) -> None:
-    """Until something accepts on 127.0.0.1:port (the master has bound), bounded in time."""
+    """Until the master has bound ``port``, bounded in time."""
     end = time.monotonic() + deadline_s
     while time.monotonic() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        if _listening(port):
             return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"nothing listened on 127.0.0.1:{port} within {deadline_s} s")
+        time.sleep(0.1)
+    raise AssertionError(f"nothing listened on port {port} within {deadline_s} s")
 
 
 def _start_master(cwd: Path, target: Target, port: int, *extra: str) -> subprocess.Popen[str]:
@@ -106,9 +116,14 @@ class Relay:
         while True:
             try:
                 client, _ = self._server.accept()
-                upstream = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=10)
-            except OSError:
+            except OSError:  # closed
                 return
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=10)
+            except OSError:  # the master is not listening yet: the worker's ZeroMQ will retry
+                client.close()
+                continue
+            upstream.settimeout(None)
             for src, dst in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
 
@@ -339,6 +354,7 @@ def test_right_key_runs_and_the_wire_is_encrypted(tmp_path: Path, target: Target
     target.reset()
     port = _free_port()
     master = _start_master(tmp_path, target, port, "--curve-dir", str(keys), "--expect-workers", "2")
+    _wait_listening(port)
     relay = Relay(port)
     try:
         worker = _worker(tmp_path, relay.port, "--processes", "2", "--curve-dir", str(keys))
@@ -363,6 +379,7 @@ def test_without_keys_the_wire_is_clear_and_a_keyed_worker_is_turned_away(
     target.reset()
     port = _free_port()
     master = _start_master(tmp_path, target, port)
+    _wait_listening(port)
     relay = Relay(port)
     try:
         keyed = _worker(tmp_path, port, "--curve-dir", str(keys), "--expect-workers-max-wait", "30")
