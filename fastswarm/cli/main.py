@@ -28,7 +28,7 @@ ENV_PREFIX = "FASTSWARM"
     },
     epilog="Settings also come from fastswarm.toml or [tool.fastswarm] in pyproject.toml, and from "
     "FASTSWARM_<OPTION> variables (command line > environment > file). "
-    "Subcommands: fastswarm target, fastswarm compare.",
+    "Subcommands: fastswarm target, fastswarm compare, fastswarm keygen.",
 )
 @click.argument("user_classes", nargs=-1)
 @click.option(
@@ -90,7 +90,11 @@ ENV_PREFIX = "FASTSWARM"
     "--master-host", default="127.0.0.1", show_default=True, help="Where a --worker finds its master."
 )
 @click.option("--master-port", type=int, default=5557, show_default=True, help="The master's protocol port.")
-@click.option("--master-bind-host", default="*", show_default=True, help="Interface a --master binds.")
+@click.option(
+    "--master-bind-host", default="127.0.0.1", show_default=True, help="Interface a --master binds."
+)
+@click.option("--curve-dir", metavar="DIR", help="Keys from 'fastswarm keygen DIR': CURVE on tcp://.")
+@click.option("--insecure", is_flag=True, help="Let --master bind beyond loopback without --curve-dir.")
 @click.option(
     "--expect-workers",
     type=int,
@@ -227,6 +231,8 @@ def build_config(ctx: click.Context, params: dict[str, Any]) -> Config:
             master_host=params["master_host"],
             master_port=params["master_port"],
             master_bind_host=params["master_bind_host"],
+            curve_dir=params["curve_dir"],
+            insecure=params["insecure"],
             expect_workers=params["expect_workers"],
             expect_workers_timeout=params["expect_workers_timeout"],
             allow_mismatch=params["allow_mismatch"],
@@ -330,6 +336,11 @@ def main(argv: list[str] | None = None) -> None:
         from fastswarm.cli.compare import compare_command
 
         compare_command.main(args=args[1:], prog_name="fastswarm compare")
+        return
+    if args and args[0] == "keygen":
+        from fastswarm.cli.keygen import keygen_command
+
+        keygen_command.main(args=args[1:], prog_name="fastswarm keygen")
         return
     sys.exit(run_cli(args))
 

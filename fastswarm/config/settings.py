@@ -7,6 +7,7 @@ that order and ``cli.py`` turns the result into a Config. Errors name the settin
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import sys
@@ -81,6 +82,21 @@ def parse_processes(text: str | int) -> int:
     return count
 
 
+def is_loopback_host(host: str) -> bool:
+    """True for an address only this machine can reach: 127.0.0.0/8, ::1, localhost, ``lo``.
+
+    A name is not resolved (building a Config does no I/O): any other name, ``*`` and an
+    interface name count as reachable from outside.
+    """
+    name = host.strip().strip("[]").lower()
+    if name in ("localhost", "lo") or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 def find_config_file(start: Path | None = None) -> tuple[Path, dict[str, Any]] | None:
     """The settings of ``fastswarm.toml``, else of pyproject's ``[tool.fastswarm]``, in ``start``."""
     folder = start or Path.cwd()
@@ -130,13 +146,15 @@ class Config:
     worker: bool = False
     master_host: str = "127.0.0.1"
     master_port: int = 5557
-    master_bind_host: str = "*"
+    master_bind_host: str = "127.0.0.1"
     expect_workers: int = 1
     expect_workers_timeout: float = 30.0
     heartbeat_interval: float = 1.0
     heartbeat_timeout: float = 10.0
     allow_mismatch: bool = False  # take workers whose tasks file or fastswarm version differs
     max_message_size: int = 64 * 1024 * 1024  # ZMQ_MAXMSGSIZE of the protocol sockets (bytes)
+    curve_dir: str | None = None  # CURVE keys for tcp:// (fastswarm keygen)
+    insecure: bool = False  # allow a non-loopback --master-bind-host without keys
     # status endpoint and reports
     web_host: str = "127.0.0.1"
     web_port: int = 8089
@@ -189,6 +207,12 @@ class Config:
             raise ConfigError("--expect-workers: must be at least 1")
         if self.max_message_size < 65536:
             raise ConfigError("--max-message-size: must be at least 65536 (bytes)")
+        if self.master and not (self.curve_dir or self.insecure or is_loopback_host(self.master_bind_host)):
+            raise ConfigError(
+                f"--master-bind-host: {self.master_bind_host!r} is reachable from other hosts, and without "
+                "keys anyone who reaches it can join; make keys (fastswarm keygen DIR) and pass "
+                "--curve-dir DIR, or pass --insecure"
+            )
         if not 0 <= self.web_port <= 65535:
             raise ConfigError("--web-port: must be between 0 and 65535")
         if self.max_users < 1:

@@ -26,6 +26,7 @@ from fastswarm.engine.runner import UserRunner
 from fastswarm.exception import ProtocolError
 from fastswarm.ipc.admission import Fingerprint
 from fastswarm.ipc.channel import WorkerChannel
+from fastswarm.ipc.keys import WorkerKeys
 from fastswarm.ipc.messages import (
     PROTOCOL_VERSION,
     Custom,
@@ -294,21 +295,25 @@ def run_worker(
     address: str,
     forked: bool = False,
     fingerprint: Fingerprint | None = None,
+    keys: WorkerKeys | None = None,
 ) -> int:
     """The whole life of one worker process; returns its exit code.
 
     ``fingerprint`` (its tasks file and fastswarm version) goes to the master in Hello; a
     master running something else refuses this worker, which then exits 1 saying why.
+    ``keys``: CURVE on tcp://.
     """
     identity = f"{socket.gethostname()}-{os.getpid()}".encode()
-    channel = WorkerChannel(address, identity, getattr(options, "max_message_size", None))
+    channel = WorkerChannel(address, identity, keys, getattr(options, "max_message_size", None))
     channel.start()
     fp = fingerprint or Fingerprint("", "")
     try:
         channel.send(Hello(PROTOCOL_VERSION, os.getpid(), socket.gethostname(), fp.tasks_sha256, fp.version))
         reply = channel.recv(timeout_s=options.expect_workers_timeout)
         if reply is None:
-            log.error("worker %s: no answer from the master at %s", identity.decode(), address)
+            why = channel.handshake_failure  # a CURVE refusal ends the wait early
+            detail = f": {why}" if why else ""
+            log.error("worker %s: no answer from the master at %s%s", identity.decode(), address, detail)
             return 1
         if isinstance(reply, Rejected):
             log.error("worker %s: the master refused this worker: %s", identity.decode(), reply.reason)
