@@ -82,9 +82,12 @@ def test_a_pool_of_4_users_on_a_50_ms_endpoint_knees_below_80_per_s(target: Targ
     )  # fmt: skip
     assert code == 0, out[-3000:]
     capacity = report["capacity"]
-    rates = [s["rate"] for s in capacity["steps"]]
-    assert rates[:3] == [10, 20, 40], rates
-    assert 20 <= capacity["knee_rate"] < 80, capacity
+    steps = capacity["steps"]
+    first_not_ok = next(i for i, s in enumerate(steps) if s["verdict"] != "ok")
+    assert [s["rate"] for s in steps[: first_not_ok + 1]] == [10 * 2**i for i in range(first_not_ok + 1)]
+    assert capacity["knee_rate"] < 80, capacity
+    if not capacity["lower_bound_only"]:  # no step was cut short by a saturated generator
+        assert capacity["knee_rate"] >= 20, capacity
     ended = [s for s in capacity["steps"] if s["verdict"] != "ok"]
     assert ended and all(s["rate"] > capacity["knee_rate"] for s in ended), capacity
     # Broken by dropped arrivals; on a box busy enough to trip the self-check, invalid instead.
