@@ -120,3 +120,16 @@ def test_bad_capacity_options_are_exit_2(args: tuple[str, ...], message: str, tm
     tasks.write_text(TASKS)
     result = run_fastswarm("-f", str(tasks), "-H", "http://127.0.0.1:9", "--headless", *args)
     assert result.returncode == 2 and message in result.stderr, result.stderr
+
+
+def test_one_lag_spike_does_not_invalidate_a_step_but_a_saturated_step_does() -> None:
+    from fastswarm.master.capacity import Saturation
+
+    spike = Saturation()
+    for lag in (63.0, 4.0, 5.0, 3.0):
+        spike.observe([("0", 20.0, lag)])
+    assert not spike.limited and spike.reason == "worker 0 event-loop lag 63 ms > 50 ms"
+    busy = Saturation()
+    for cpu in (95.0, 97.0, 40.0):
+        busy.observe([("0", 30.0, 1.0), ("1", cpu, 1.0)])
+    assert busy.limited and busy.reason == "worker 1 CPU 95% > 90%"
