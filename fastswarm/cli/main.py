@@ -127,6 +127,14 @@ ENV_PREFIX = "FASTSWARM"
     metavar="TOKEN",
     help="Require 'Authorization: Bearer TOKEN' on every route but /healthz.",
 )
+@click.option(
+    "--web-log-lines",
+    type=int,
+    default=500,
+    show_default=True,
+    metavar="N",
+    help="Keep the master's last N log lines for the web UI's Logs tab and GET /logs (0: none).",
+)
 @click.option("--html", "html_path", default=None, metavar="FILE", help="Write a self-contained HTML report.")
 @click.option(
     "--hdr-log", "hdr_log_path", default=None, metavar="FILE", help="Write an HdrHistogram interval log."
@@ -212,6 +220,7 @@ def build_config(ctx: click.Context, params: dict[str, Any]) -> Config:
             autostart=params["autostart"],
             autoquit=params["autoquit"],
             web_auth_token=params["web_auth_token"],
+            web_log_lines=params["web_log_lines"],
             html_path=params["html_path"],
             hdr_log_path=params["hdr_log_path"],
             rate=sourced("rate", parse_rate, params["rate"]) if params["rate"] is not None else None,
