@@ -1,6 +1,7 @@
 // fastswarm web UI: polls the status endpoint and fills the tabs. /stats every second;
 // /stats/history, /stats/distribution and /logs only while their tab shows (and /logs
-// incrementally). A poll never overlaps the previous one, so a slow master is not piled on.
+// incrementally). A timed poll is skipped while the last one runs, so a slow master (seconds
+// per /stats with thousands of endpoints) is not piled on; a click refreshes at once.
 "use strict";
 
 import {$, $$, getJSON, num, ms} from "./util.js";
