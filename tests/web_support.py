@@ -33,14 +33,30 @@ class Quick(HttpUser):
         self.client.get("/status/404", name="/status/{code}")
 """
 
+# The browser tests drive Debian's chromium (apt-get install chromium) through Playwright.
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "tests" / "artifacts"  # screenshots; git ignores it
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
 _URL = re.compile(r"status endpoint at (http://\S+?)/?$", re.M)
 
 
 class Master:
     """``fastswarm`` started with ``args`` in ``folder``; output goes to files (no pipe stalls)."""
 
-    def __init__(self, folder: Path, *args: str, env: dict[str, str] | None = None) -> None:
-        (folder / "tasks.py").write_text(TASKS)
+    def __init__(
+        self, folder: Path, *args: str, env: dict[str, str] | None = None, tasks: str = TASKS
+    ) -> None:
+        (folder / "tasks.py").write_text(tasks)
         self.folder = folder
         self.out = (folder / "stdout.txt").open("w")
         self.err_path = folder / "stderr.txt"

@@ -7,10 +7,10 @@ from typing import Any
 
 import click
 
+from fastswarm.cli.option_groups import group
 from fastswarm.config.settings import parse_duration, parse_rate
 
-F = Callable[..., Any]
-_OPTIONS = (
+capacity_options = group(
     click.option(
         "--find-capacity",
         is_flag=True,
@@ -46,12 +46,6 @@ _OPTIONS = (
         help="--find-capacity: steps between the last good and first broken rate.",
     ),
 )
-
-
-def capacity_options(command: F) -> F:
-    for option in reversed(_OPTIONS):
-        command = option(command)
-    return command
 
 
 def capacity_settings(params: dict[str, Any], sourced: Callable[[str, Any, Any], Any]) -> dict[str, Any]:

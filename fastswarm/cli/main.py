@@ -10,6 +10,9 @@ import click
 
 from fastswarm import __version__
 from fastswarm.cli.capacity_options import capacity_options, capacity_settings
+from fastswarm.cli.distributed_options import distributed_options, distributed_settings
+from fastswarm.cli.option_groups import split_words
+from fastswarm.cli.web_options import web_options, web_settings
 from fastswarm.config.log import setup_logging
 from fastswarm.config.settings import Config, find_config_file, parse_duration, parse_processes, parse_rate
 from fastswarm.engine.gevent_patch import patch_gevent
@@ -84,76 +87,8 @@ ENV_PREFIX = "FASTSWARM"
 @click.option(
     "-l", "--list", "list_users", is_flag=True, help="List the User classes and their tasks, then exit."
 )
-@click.option("--master", is_flag=True, help="Run only the master; workers on other hosts connect to it.")
-@click.option("--worker", is_flag=True, help="Run only workers, connecting to --master-host.")
-@click.option(
-    "--master-host", default="127.0.0.1", show_default=True, help="Where a --worker finds its master."
-)
-@click.option("--master-port", type=int, default=5557, show_default=True, help="The master's protocol port.")
-@click.option(
-    "--master-bind-host", default="127.0.0.1", show_default=True, help="Interface a --master binds."
-)
-@click.option("--curve-dir", metavar="DIR", help="Keys from 'fastswarm keygen DIR': CURVE on tcp://.")
-@click.option("--insecure", is_flag=True, help="Let --master bind beyond loopback without --curve-dir.")
-@click.option(
-    "--expect-workers",
-    type=int,
-    default=1,
-    show_default=True,
-    help="With --master: worker processes to wait for before starting.",
-)
-@click.option(
-    "--expect-workers-max-wait",
-    "expect_workers_timeout",
-    type=float,
-    default=30.0,
-    show_default=True,
-    help="Seconds to wait for the workers to connect.",
-)
-@click.option(
-    "--allow-mismatch",
-    is_flag=True,
-    help="With --master: accept workers whose tasks file or fastswarm version differs (warns).",
-)
-@click.option(
-    "--max-message-size",
-    type=int,
-    default=64 * 1024 * 1024,
-    show_default=True,
-    metavar="BYTES",
-    help="Largest master/worker message; a peer sending a bigger one is disconnected.",
-)
-@click.option(
-    "--web-host", default="127.0.0.1", show_default=True, help="Interface of the status endpoint and web UI."
-)
-@click.option(
-    "-P", "--web-port", type=int, default=8089, show_default=True, help="Port of the status endpoint."
-)
-@click.option("--no-web", is_flag=True, help="Serve no status endpoint.")
-@click.option("--autostart", is_flag=True, help="Start the test at once, and keep the web UI up.")
-@click.option(
-    "--autoquit",
-    type=float,
-    default=None,
-    metavar="SECONDS",
-    help="With --autostart: quit this many seconds after the test ends.",
-)
-@click.option(
-    "--web-auth-token",
-    default=None,
-    metavar="TOKEN",
-    help="Require 'Authorization: Bearer TOKEN' on every route but /healthz.",
-)
-@click.option(
-    "--web-allow-host",
-    "web_allow_host",
-    multiple=True,
-    metavar="HOST",
-    help="Serve the status endpoint under this host name too, and let its pages POST (repeatable; "
-    "'.example.com' for a whole domain, '*' for any). Without it, only the bound address, localhost "
-    "and loopback addresses (any address when bound to 0.0.0.0) are served: a guard against DNS "
-    "rebinding.",
-)
+@distributed_options
+@web_options
 @click.option("--html", "html_path", default=None, metavar="FILE", help="Write a self-contained HTML report.")
 @click.option(
     "--hdr-log", "hdr_log_path", default=None, metavar="FILE", help="Write an HdrHistogram interval log."
@@ -223,27 +158,11 @@ def build_config(ctx: click.Context, params: dict[str, Any]) -> Config:
             exit_code_on_error=params["exit_code_on_error"],
             loglevel=params["loglevel"].upper(),
             user_class_names=tuple(params["user_classes"]),
-            tags=_split(params["tags"]),
-            exclude_tags=_split(params["exclude_tags"]),
+            tags=split_words(params["tags"]),
+            exclude_tags=split_words(params["exclude_tags"]),
             list_users=params["list_users"],
-            master=params["master"],
-            worker=params["worker"],
-            master_host=params["master_host"],
-            master_port=params["master_port"],
-            master_bind_host=params["master_bind_host"],
-            curve_dir=params["curve_dir"],
-            insecure=params["insecure"],
-            expect_workers=params["expect_workers"],
-            expect_workers_timeout=params["expect_workers_timeout"],
-            allow_mismatch=params["allow_mismatch"],
-            max_message_size=params["max_message_size"],
-            web_host=params["web_host"],
-            web_port=params["web_port"],
-            no_web=params["no_web"],
-            autostart=params["autostart"],
-            autoquit=params["autoquit"],
-            web_auth_token=params["web_auth_token"],
-            web_allow_hosts=_split(params["web_allow_host"]),
+            **distributed_settings(params),
+            **web_settings(params),
             html_path=params["html_path"],
             hdr_log_path=params["hdr_log_path"],
             rate=sourced("rate", parse_rate, params["rate"]) if params["rate"] is not None else None,
@@ -262,8 +181,7 @@ def build_config(ctx: click.Context, params: dict[str, Any]) -> Config:
         raise ConfigError(message) from None
 
 
-def _split(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(tag.strip() for value in values for tag in value.split(",") if tag.strip())
+
 
 
 def _with_source(ctx: click.Context, name: str, message: str) -> str:

@@ -163,6 +163,7 @@ class Config:
     autoquit: float | None = None
     web_auth_token: str | None = None
     web_allow_hosts: tuple[str, ...] = ()
+    web_log_lines: int = 500  # the master's last log lines kept for GET /logs and the UI
     html_path: str | None = None
     hdr_log_path: str | None = None
     # open model and pass/fail checks
@@ -215,6 +216,8 @@ class Config:
             )
         if not 0 <= self.web_port <= 65535:
             raise ConfigError("--web-port: must be between 0 and 65535")
+        if not 0 <= self.web_log_lines <= 100_000:
+            raise ConfigError("--web-log-lines: must be between 0 and 100000")
         if self.max_users < 1:
             raise ConfigError("--max-users: must be at least 1")
         if self.ramp is not None and self.rate is None:

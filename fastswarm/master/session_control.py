@@ -8,6 +8,7 @@ A command never reaches into the runner from the web app; the app calls these.
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,10 @@ if TYPE_CHECKING:
     from gevent.event import Event
 
     from fastswarm.config.settings import Config
+    from fastswarm.web.log_ring import LogRing
     from fastswarm.web.server import WebServer
+
+log = logging.getLogger(__name__)
 
 
 class TestControl:
@@ -49,6 +53,7 @@ class TestControl:
         self._deadline: float | None = None
         self.target_rate: float | None = None
         self.web: WebServer | None = None
+        self.log_ring: LogRing | None = None
         self.hdr_log: HdrLogWriter | None = None
 
     # -- the commands --
@@ -72,6 +77,7 @@ class TestControl:
         with self._lock:
             if self.done.is_set():
                 raise ControlError("the master is shutting down")
+            running = runner.state.value in ("spawning", "running")
             if rate is not None:
                 set_rate = getattr(runner, "set_rate", None)
                 if set_rate is None:
@@ -81,6 +87,10 @@ class TestControl:
                 set_rate(rate)
             else:
                 runner.start(users, spawn_rate, host)
+            what = f"{rate:g} iterations/s" if rate is not None else f"{users} users at {spawn_rate:g}/s"
+            until = f" for {run_time:g} s" if run_time else ""
+            verb = "changed to" if running else "started:"
+            log.info("test %s %s%s against %s", verb, what, until, runner.environment.host or "(no host)")
             self.target_rate = rate
             if not self.started_at:
                 self.started_at = time.time()
@@ -101,6 +111,7 @@ class TestControl:
             self._cancel(self._timer)
             self._timer, self._deadline = None, None
             self._cancel(self._console)
+            log.info("stopping the test")
             runner.stop()
             if self.config.headless:
                 self.done.set()
@@ -109,6 +120,7 @@ class TestControl:
 
     def reset_stats(self) -> None:
         self._runner().reset_stats()
+        log.info("statistics reset")
 
     def snapshot(self) -> dict[str, Any]:
         runner = self._runner()
@@ -161,15 +173,20 @@ class TestControl:
             return
         from fastswarm.web.app import StatusApp
         from fastswarm.web.guard import HostGuard
+        from fastswarm.web.log_ring import LogRing
         from fastswarm.web.server import WebServer
 
         guard = HostGuard(config.web_host, config.web_allow_hosts)
+        # Attached here, after the fork: only the master's own records land in it.
+        self.log_ring = LogRing(config.web_log_lines)
+        self.log_ring.attach()
         app = StatusApp(
             self,  # type: ignore[arg-type]
             config.web_auth_token,
             config.users,
             config.spawn_rate,
             guard=guard,
+            log_ring=self.log_ring,
         )
         web = WebServer(app, config.web_host, config.web_port, config.web_auth_token)
         try:
@@ -211,6 +228,8 @@ class TestControl:
         if self.web is not None:
             self.web.stop()
             self.web = None
+        if self.log_ring is not None:
+            self.log_ring.detach()
         if self.hdr_log is not None:
             self.hdr_log.close()
 

@@ -368,3 +368,13 @@ class Aggregator:
             return LatencyHistogram.from_counts(self._all)
         row = self._rows.get(key)
         return LatencyHistogram() if row is None else LatencyHistogram.from_counts(self._cum.row(row))
+
+    def corrected_histogram(self, key: StatsKey | None = None) -> LatencyHistogram | None:
+        """A copy of the cumulative corrected-latency histogram of ``key`` (None: all endpoints
+        together); None where no corrected latency was recorded (closed model)."""
+        if key is None:
+            return None if self._all_corrected is None else LatencyHistogram.from_counts(self._all_corrected)
+        row = self._rows.get(key)
+        if row is None or not self._has_corrected[row]:
+            return None
+        return LatencyHistogram.from_counts(self._cum_corrected.row(row))

@@ -27,7 +27,9 @@ from fastswarm.stats.prometheus import CONTENT_TYPE as PROMETHEUS_TYPE
 from fastswarm.stats.prometheus import render_metrics
 from fastswarm.web.body import read_json_body
 from fastswarm.web.control import ControlError, SessionControl
+from fastswarm.web.distribution import NoSuchEndpoint, distribution_json
 from fastswarm.web.guard import HostGuard
+from fastswarm.web.log_ring import LogRing
 from fastswarm.web.openapi import openapi_document
 from fastswarm.web.reply import REASONS, Headers, HttpError, Reply, json_reply, text_reply
 from fastswarm.web.swarm import parse_swarm
@@ -57,9 +59,11 @@ class StatusApp:
         default_spawn_rate: float = 1.0,
         static_dir: Path = STATIC_DIR,
         guard: HostGuard | None = None,
+        log_ring: LogRing | None = None,
     ) -> None:
         self.control = control
         self.guard = guard or HostGuard("127.0.0.1")
+        self.log_ring = log_ring  # the master's last log lines (GET /logs); None: none kept
         self.token = token or None
         self.default_users = default_users
         self.default_spawn_rate = default_spawn_rate
@@ -70,6 +74,9 @@ class StatusApp:
             "/healthz": {get: lambda env: json_reply(200, {"status": "ok"})},
             "/stats": {get: lambda env: json_reply(200, self.control.snapshot())},
             "/stats/history": {get: self._history},
+            "/stats/distribution": {get: self._distribution},
+            "/logs": {get: self._logs},
+            "/report.json": {get: self._report_json},
             "/metrics": {get: self._metrics},
             "/openapi.json": {get: lambda env: json_reply(200, openapi_document())},
             "/report.html": {get: self._report},
@@ -171,6 +178,26 @@ class StatusApp:
             for p in points
         ]
         return json_reply(200, {"limit": self.control.aggregator.history_limit, "points": data})
+
+    def _distribution(self, environ: dict[str, Any]) -> Reply:
+        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        try:
+            return json_reply(200, distribution_json(self.control.aggregator, query))
+        except NoSuchEndpoint as exc:
+            raise HttpError(404, str(exc)) from None
+        except ControlError as exc:
+            raise HttpError(400, str(exc), exc.field) from None
+
+    def _logs(self, environ: dict[str, Any]) -> Reply:
+        after = parse_qs(environ.get("QUERY_STRING", "")).get("after", ["0"])[-1]
+        if not (after.isascii() and after.isdigit()):
+            raise HttpError(400, f"after: {after!r} is not a whole number >= 0", "after")
+        if self.log_ring is None:
+            return json_reply(200, {"limit": 0, "last_seq": 0, "dropped": 0, "lines": []})
+        return json_reply(200, self.log_ring.to_json(int(after)))
+
+    def _report_json(self, environ: dict[str, Any]) -> Reply:
+        return json_reply(200, report.build_json_report(self.control.aggregator, self.control.run_info()))
 
     def _metrics(self, environ: dict[str, Any]) -> Reply:
         return text_reply(PROMETHEUS_TYPE, render_metrics(self.control.aggregator, self.control.gauges()))

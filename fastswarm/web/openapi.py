@@ -98,6 +98,34 @@ HISTORY = _obj(
         },
     }
 )
+_CURVE = _obj(
+    {
+        "count": _INT,
+        "max_ms": _NUM,
+        "ms": {"type": "array", "items": _NUM, "description": "latency at each of `percentiles`"},
+    }
+)
+DISTRIBUTION = _obj(
+    {
+        "method": {"type": ["string", "null"]},
+        "name": {"type": ["string", "null"], "description": "null: all requests"},
+        "percentiles": {"type": "array", "items": _NUM},
+        "x": {"type": "array", "items": _NUM, "description": "log10(1/(1-p)) of each percentile"},
+        "latency": _CURVE,
+        "corrected": {"oneOf": [_CURVE, {"type": "null"}], "description": "open model only"},
+    }
+)
+LOGS = _obj(
+    {
+        "limit": _INT,
+        "last_seq": _INT,
+        "dropped": _INT,
+        "lines": {
+            "type": "array",
+            "items": _obj({"seq": _INT, "time": _NUM, "level": _STR, "logger": _STR, "message": _STR}),
+        },
+    }
+)
 SWARM = _obj(
     {
         "users": {
@@ -164,6 +192,15 @@ def _get(
     return {"get": op}
 
 
+def _query(path_item: dict[str, Any], **params: str) -> dict[str, Any]:
+    """``path_item`` with optional string query parameters, described by ``params``."""
+    path_item["get"]["parameters"] = [
+        {"name": name, "in": "query", "required": False, "schema": _STR, "description": text}
+        for name, text in params.items()
+    ]
+    return path_item
+
+
 def _post(summary: str, body: dict[str, Any] | None) -> dict[str, Any]:
     errors = {
         "400": _reply(
@@ -206,6 +243,8 @@ def openapi_document() -> dict[str, Any]:
                 "Refusal": REFUSAL,
                 "Snapshot": SNAPSHOT,
                 "History": HISTORY,
+                "Distribution": DISTRIBUTION,
+                "Logs": LOGS,
                 "Swarm": SWARM,
                 "Error": ERROR,
                 "Result": RESULT,
@@ -219,6 +258,16 @@ def openapi_document() -> dict[str, Any]:
             "/stats/history": _get(
                 "per-second series, oldest first, at most `limit` points", _ref("History")
             ),
+            "/stats/distribution": _query(
+                _get("latency percentile curve from the merged HDR histograms", _ref("Distribution")),
+                name="endpoint name (absent: all requests)",
+                method="HTTP method, needed when the name is used with several",
+            ),
+            "/logs": _query(
+                _get("the master's last log lines, oldest first", _ref("Logs")),
+                after="only lines with a larger seq (default 0)",
+            ),
+            "/report.json": _get("the --json report of the stats so far", {"type": "object"}),
             "/metrics": _get("Prometheus text exposition 0.0.4", None, "text/plain"),
             "/openapi.json": _get("this document", {"type": "object"}),
             "/report.html": _get("self-contained HTML report of the stats so far", None, "text/html"),

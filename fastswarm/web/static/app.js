@@ -1,156 +1,166 @@
-// fastswarm web UI: polls /stats and /stats/history, draws tables and SVG charts,
-// and drives the run through POST /swarm, /stop and /reset (JSON bodies only).
+// fastswarm web UI: polls the status endpoint and fills the tabs. /stats every second;
+// /stats/history, /stats/distribution and /logs only while their tab shows (and /logs
+// incrementally). A timed poll is skipped while the last one runs, so a slow master (seconds
+// per /stats with thousands of endpoints) is not piled on; a click refreshes at once.
 "use strict";
 
-const $ = (sel) => document.querySelector(sel);
-const SVG_NS = "http://www.w3.org/2000/svg";
-let formFilled = false;
+import {$, $$, getJSON, num, ms} from "./util.js";
+import {timeChart, distributionChart} from "./charts.js";
+import {StatsTab, fillEndpointSelect} from "./stats.js";
+import {renderFailures, renderExceptions, renderWorkers, workerHead, LogView} from "./panels.js";
+import {Controls, setupTheme, showMessage} from "./controls.js";
 
-function cell(text, cls) {
-  const td = document.createElement("td");
-  td.textContent = text;
-  if (cls) td.className = cls;
-  return td;
+const COLORS = {blue: "#2f6fdf", red: "#d93b3b", orange: "#e08a1e", green: "#2e9d5b", purple: "#8a4fd0"};
+const RATE_SAMPLES = 3600;
+
+const stats = new StatsTab();
+const logs = new LogView();
+const controls = new Controls(() => tick(true));
+let current = "stats";
+let rateSamples = []; // open model: [epoch s, target rate] seen by this page (history has no rate)
+let sawOpen = false;
+
+function summary(s) {
+  $("#state").textContent = s.state;
+  $("#state").dataset.state = s.state;
+  $("#users").textContent = num(s.users);
+  const alive = Array.isArray(s.workers) ? s.workers.filter((w) => w.alive !== false).length : "–";
+  $("#workers").textContent = alive;
+  $("#rps").textContent = num(s.totals.current_rps, 1);
+  const ratio = s.totals.requests ? (100 * s.totals.failures / s.totals.requests) : 0;
+  $("#fail-ratio").textContent = ratio.toFixed(1) + "%";
+  $("#host").textContent = s.host || "";
+  $("#rate-box").hidden = s.target_rate === null;
+  if (s.target_rate !== null) $("#rate").textContent = num(s.target_rate, 1) + "/s";
+  $("#time-left-box").hidden = s.run_time_left_s === null;
+  if (s.run_time_left_s !== null) $("#time-left").textContent = Math.round(s.run_time_left_s) + " s";
+  const nErr = s.errors.length, nExc = s.user_errors.length;
+  $("#failures-count").textContent = nErr ? String(nErr) : "";
+  $("#exceptions-count").textContent = nExc ? String(nExc) : "";
 }
 
-function fillRows(tbody, rows, toCells, rowClass) {
-  tbody.replaceChildren(...rows.map((r, i) => {
+function renderSnapshot(s) {
+  summary(s);
+  controls.update(s);
+  stats.update(s);
+  renderFailures(s.errors);
+  renderExceptions(s.user_errors);
+  renderWorkers(s.workers);
+  fillEndpointSelect($("#dist-endpoint"), s.endpoints);
+  if (s.target_rate !== null) {
+    sawOpen = true;
+    rateSamples.push([Date.now() / 1000, s.target_rate]);
+    if (rateSamples.length > RATE_SAMPLES) rateSamples = rateSamples.slice(-RATE_SAMPLES);
+  }
+}
+
+function renderHistory(h) {
+  const p = h.points, ts = p.map((x) => x.t);
+  const line = (label, color, key) => ({label, color, ts, ys: p.map((x) => x[key])});
+  timeChart($("#chart-rps"), "Requests and failures per second",
+    [line("req/s", COLORS.blue, "rps"), line("failures/s", COLORS.red, "failures_per_s")]);
+  timeChart($("#chart-latency"), "Response time (ms): p50, p95, p99 per second",
+    [line("p50", COLORS.blue, "p50"), line("p95", COLORS.orange, "p95"), line("p99", COLORS.red, "p99")], " ms");
+  timeChart($("#chart-users"), "Users", [line("users", COLORS.green, "users")]);
+  show($("#chart-rate"), sawOpen);
+  if (sawOpen) {
+    const t0 = ts.length ? ts[0] : 0;
+    const samples = rateSamples.filter(([t]) => t >= t0);
+    timeChart($("#chart-rate"), "Open model: target rate vs achieved req/s", [
+      {label: "target iterations/s", color: COLORS.purple, ts: samples.map((x) => x[0]), ys: samples.map((x) => x[1])},
+      line("req/s", COLORS.blue, "rps"),
+    ]);
+  }
+}
+
+function distributionQuery() {
+  const v = $("#dist-endpoint").value;
+  if (!v) return "";
+  const [method, name] = JSON.parse(v);
+  return "?" + new URLSearchParams({method, name}).toString();
+}
+
+function renderDistribution(d) {
+  const corrected = d.corrected;
+  const peak = Math.max(0, ...d.latency.ms, ...(corrected ? corrected.ms : []));
+  const scale = peak > 0 ? niceScale(peak) : 1; // one y scale for both panels, so heights compare
+  const what = d.name === null ? "all requests" : `${d.method} ${d.name}`;
+  const plain = {label: "latency", color: COLORS.blue, ms: d.latency.ms};
+  const corr = corrected ? {label: "corrected", color: COLORS.red, ms: corrected.ms} : null;
+  const faint = (c) => ({...c, dash: "4 4", width: 1.2, color: "#9aa4b2"}); // the other panel's curve
+  distributionChart($("#dist-latency"), `Latency by percentile: ${what}`, d.x,
+    corr ? [faint(corr), plain] : [plain], d.latency.count, scale);
+  show($("#dist-corrected"), Boolean(corr));
+  $("#dist-panels").classList.toggle("two", Boolean(corr));
+  if (corr) {
+    distributionChart($("#dist-corrected"), `Corrected latency (from planned start): ${what}`, d.x,
+      [faint(plain), corr], corrected.count, scale);
+  }
+  const pick = (side, p) => side.ms[d.percentiles.findIndex((x) => Math.abs(x - p) < 1e-6)];
+  const ps = [50, 90, 99, 99.9, 99.99];
+  const row = (label, side) => [label, num(side.count), ...ps.map((p) => ms(pick(side, p))), ms(side.max_ms)];
+  const rows = [row("latency", d.latency)];
+  if (corrected) rows.push(row("corrected", corrected));
+  $("#dist-table tbody").replaceChildren(...rows.map((cells) => {
     const tr = document.createElement("tr");
-    if (rowClass) tr.className = rowClass(r, i);
-    tr.append(...toCells(r));
+    cells.forEach((c, i) => { const td = tr.insertCell(); td.textContent = c; if (i === 0) td.className = "l"; });
     return tr;
   }));
 }
 
-const fmt = (n, d = 2) => (typeof n === "number" ? n.toFixed(d) : "");
-
-function endpointCells(e) {
-  const lat = e.latency_ms;
-  return [
-    cell(e.method, "l"), cell(e.name, "l"), cell(e.requests), cell(e.failures),
-    cell(fmt(e.current_rps)), cell(fmt(e.failures_per_s)), cell(lat.p50), cell(lat.p95), cell(lat.p99),
-    cell(e.current_p50), cell(e.current_p95), cell(e.current_p99), cell(lat.max), cell(fmt(e.bytes_avg, 0)),
-  ];
+// SVG elements have no .hidden property: set the attribute (style.css hides [hidden]).
+function show(el, on) {
+  el.toggleAttribute("hidden", !on);
 }
 
-function showMessage(text, ok) {
-  const m = $("#message");
-  m.textContent = text;
-  m.className = ok ? "ok" : "";
+function niceScale(v) {
+  const p = Math.pow(10, Math.floor(Math.log10(v)));
+  for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (v <= m * p) return m * p;
+  return 10 * p;
 }
 
-async function call(path, body) {
-  const res = await fetch(path, {
-    method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body || {}),
-  });
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(data.error || res.statusText);
-  return data;
-}
-
-function renderStats(s) {
-  $("#state").textContent = s.state;
-  $("#users").textContent = s.users;
-  $("#workers").textContent = s.workers.filter((w) => w.alive).length;
-  $("#rps").textContent = fmt(s.totals.current_rps, 1);
-  const ratio = s.totals.requests ? (100 * s.totals.failures / s.totals.requests) : 0;
-  $("#fail-ratio").textContent = ratio.toFixed(1) + "%";
-  $("#time-left-box").hidden = s.run_time_left_s === null;
-  if (s.run_time_left_s !== null) $("#time-left").textContent = Math.round(s.run_time_left_s) + " s";
-  const rows = s.endpoints.concat(s.totals.requests || s.endpoints.length ? [s.totals] : []);
-  fillRows($("#stats-table tbody"), rows, endpointCells, (r) => (r.name === "Aggregated" && r.method === "" ? "total" : ""));
-  fillRows($("#failures-table tbody"), s.errors,
-    (e) => [cell(e.method, "l"), cell(e.name, "l"), cell(e.error, "l"), cell(e.count)]);
-  fillRows($("#user-errors-table tbody"), s.user_errors,
-    (u) => [cell(u.kind, "l"), cell(u.message, "l"), cell(u.count)]);
-  $("#failures-count").textContent = s.errors.length + s.user_errors.length ? `(${s.errors.length + s.user_errors.length})` : "";
-  fillRows($("#workers-table tbody"), s.workers, (w) => [
-    cell(w.index), cell(w.id, "l"), cell(w.host, "l"), cell(w.pid), cell(w.alive ? w.state : "missing", "l"),
-    cell(w.users), cell(fmt(w.cpu_percent, 1)), cell(fmt(w.heartbeat_age_s, 1)),
-  ]);
-  if (!formFilled && s.defaults) {
-    $("#f-users").value = s.defaults.users;
-    $("#f-spawn-rate").value = s.defaults.spawn_rate;
-    $("#f-host").value = s.host || s.defaults.host || "";
-    formFilled = true;
-  }
-}
-
-function el(name, attrs, text) {
-  const e = document.createElementNS(SVG_NS, name);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-// One line chart: series = [[label, colour, values]], times in epoch seconds.
-function drawChart(svg, times, series, unit) {
-  const W = 720, H = 220, L = 56, T = 28, B = 24, plotW = W - L - 10, plotH = H - T - B;
-  const top = Math.max(1e-9, ...series.flatMap(([, , v]) => v)) || 1;
-  const t0 = times.length ? times[0] : 0;
-  const span = times.length > 1 ? times[times.length - 1] - t0 : 1;
-  const parts = [el("text", {x: L, y: 14, "font-size": 13, "font-weight": 600}, svg.dataset.title)];
-  for (let i = 0; i <= 4; i++) {
-    const y = T + plotH * i / 4;
-    parts.push(el("line", {x1: L, y1: y, x2: W - 10, y2: y, stroke: "#e3e7ec"}));
-    parts.push(el("text", {x: L - 4, y: y + 4, "font-size": 10, "text-anchor": "end"},
-      (top * (4 - i) / 4).toPrecision(3) + (unit || "")));
-  }
-  parts.push(el("text", {x: L, y: H - 6, "font-size": 10}, "0 s"));
-  parts.push(el("text", {x: W - 10, y: H - 6, "font-size": 10, "text-anchor": "end"}, Math.round(span) + " s"));
-  let lx = L + 300;
-  for (const [label, colour, values] of series) {
-    const pts = values.map((v, i) =>
-      `${(L + plotW * (times[i] - t0) / span).toFixed(1)},${(T + plotH * (1 - v / top)).toFixed(1)}`);
-    parts.push(el("polyline", {class: "series", fill: "none", stroke: colour, "stroke-width": 1.8, points: pts.join(" ")}));
-    parts.push(el("text", {x: lx, y: 14, "font-size": 12, fill: colour}, label));
-    lx += 16 + 7 * label.length;
-  }
-  svg.replaceChildren(...parts);
-  svg.dataset.points = String(times.length);
-}
-
-function renderHistory(h) {
-  const p = h.points, t = p.map((x) => x.t);
-  drawChart($("#chart-rps"), t, [["req/s", "#2f6fdf", p.map((x) => x.rps)],
-    ["failures/s", "#d93b3b", p.map((x) => x.failures_per_s)]]);
-  drawChart($("#chart-users"), t, [["users", "#2e9d5b", p.map((x) => x.users)]]);
-  drawChart($("#chart-latency"), t, [["p50", "#2f6fdf", p.map((x) => x.p50)],
-    ["p95", "#e08a1e", p.map((x) => x.p95)], ["p99", "#d93b3b", p.map((x) => x.p99)]], " ms");
-}
-
-async function poll() {
+let busy = false;
+async function tick(force) {
+  if (busy && !force) return;
+  busy = true;
   try {
-    const [s, h] = await Promise.all([fetch("/stats"), fetch("/stats/history")]);
-    if (s.ok) renderStats(await s.json());
-    if (h.ok) renderHistory(await h.json());
-    if (s.status === 401) showMessage("unauthorized: open this page as /?token=TOKEN");
+    renderSnapshot(await getJSON("/stats"));
+    if (current === "charts") renderHistory(await getJSON("/stats/history"));
+    if (current === "distribution") await refreshDistribution();
+    if (current === "logs") logs.add(await getJSON("/logs?after=" + logs.after));
   } catch (err) {
-    $("#state").textContent = "unreachable";
+    if (err.status === 401) showMessage("unauthorized: open this page as /?token=TOKEN", false);
+    else $("#state").textContent = "unreachable";
+  } finally {
+    busy = false;
   }
 }
 
-$("#start-form").addEventListener("submit", async (ev) => {
-  ev.preventDefault();
-  const body = {users: Number($("#f-users").value), spawn_rate: Number($("#f-spawn-rate").value)};
-  if ($("#f-host").value) body.host = $("#f-host").value;
-  if ($("#f-run-time").value.trim()) body.run_time = $("#f-run-time").value.trim();
-  try { await call("/swarm", body); showMessage("started", true); } catch (err) { showMessage(err.message); }
-  poll();
-});
-$("#stop").addEventListener("click", async () => {
-  try { await call("/stop"); showMessage("stopped", true); } catch (err) { showMessage(err.message); }
-  poll();
-});
-$("#reset").addEventListener("click", async () => {
-  try { await call("/reset"); showMessage("stats reset", true); } catch (err) { showMessage(err.message); }
-  poll();
-});
-for (const b of document.querySelectorAll(".tabs button")) {
-  b.addEventListener("click", () => {
-    for (const o of document.querySelectorAll(".tabs button")) o.classList.toggle("active", o === b);
-    for (const t of document.querySelectorAll(".tab")) t.hidden = t.id !== "tab-" + b.dataset.tab;
-  });
+async function refreshDistribution() {
+  try {
+    renderDistribution(await getJSON("/stats/distribution" + distributionQuery()));
+  } catch (err) {
+    if (err.status === 404) $("#dist-endpoint").value = ""; // the endpoint went away (stats reset)
+    else throw err;
+  }
 }
-poll();
-setInterval(poll, 1000);
+
+function showTab(name) {
+  if (!$(`#tab-${name}`)) name = "stats";
+  current = name;
+  for (const b of $$(".tabs button")) {
+    b.classList.toggle("active", b.dataset.tab === name);
+    b.setAttribute("aria-selected", String(b.dataset.tab === name));
+  }
+  for (const t of $$(".tab")) t.hidden = t.id !== "tab-" + name;
+  if (location.hash.slice(1) !== name) history.replaceState(null, "", "#" + name);
+  if (name === "stats") stats.table.paint();
+  tick(true);
+}
+
+for (const b of $$(".tabs button")) b.addEventListener("click", () => showTab(b.dataset.tab));
+$("#dist-endpoint").addEventListener("change", () => refreshDistribution());
+$("#workers-table thead").replaceChildren(workerHead());
+setupTheme();
+showTab(location.hash.slice(1) || "stats");
+setInterval(() => tick(false), 1000);
