@@ -154,6 +154,9 @@ class Config:
     capacity_rates: tuple[float, float] = (10.0, 100000.0)
     capacity_step_time: float = 10.0
     capacity_bisect: int = 3
+    # --otel: push metrics over OTLP/HTTP (None: the OTEL_EXPORTER_OTLP_* variables' endpoint)
+    otel: bool = False
+    otel_endpoint: str | None = None
     extra_options: dict[str, Any] = field(default_factory=dict)
 
     def __getattr__(self, name: str) -> Any:
@@ -191,6 +194,8 @@ class Config:
             raise ConfigError("--arrival: must be uniform or poisson")
         if self.host is not None and not re.match(r"^https?://[^/\s]+", self.host):
             raise ConfigError(f"--host: {self.host!r} is not an http:// or https:// URL")
+        if self.otel_endpoint is not None and not re.match(r"^https?://[^/\s]+", self.otel_endpoint):
+            raise ConfigError(f"--otel-endpoint: {self.otel_endpoint!r} is not an http:// or https:// URL")
         if self.checks or self.slos:  # a typo in a threshold is exit 2 before any load is sent
             from fastswarm.config.check_expr import parse_checks
 
