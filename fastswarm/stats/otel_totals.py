@@ -71,27 +71,33 @@ class OtelBuckets:
     ) -> list[EndpointTotals]:
         """``Aggregator.run_counts()``'s endpoints as OTLP totals (rows: HDR counters, cut short).
 
-        One pass over the matrix finds its non-zero counters (a few hundred per endpoint out
-        of thousands); buckets, counts, sums and the first and last counter of each row are
-        then computed from those alone. float64 weights are exact for counts below 2**53.
+        Whole-matrix numpy: one ``add.reduceat`` sums each bucket's counters, two ``argmax``
+        find each row's first and last counter, one product gives the sums; no Python loop
+        over counters, no temporary as large as the matrix but a boolean one.
         """
-        n, width = rows.shape[0], rows.shape[1]
+        n, width = rows.shape
         if not n:
             return []
         lowest, highest, median = self._values
-        row, col = np.nonzero(rows)  # row-major: each row's counters in value order
-        count = rows[row, col].astype(np.float64)
         nb = len(self.bounds_ms) + 1
-        flat = row * nb + self._bucket_of[:width][col]
-        buckets = np.rint(np.bincount(flat, weights=count, minlength=n * nb)).astype(np.int64)
-        sums = np.bincount(row, weights=count * median[col], minlength=n).tolist()
-        first = np.searchsorted(row, np.arange(n), side="left")
-        last = np.searchsorted(row, np.arange(n), side="right") - 1
-        seen = (last >= first).tolist()
-        low = lowest[col[np.minimum(first, len(col) - 1)]].tolist() if len(col) else [0] * n
-        high = highest[col[np.maximum(last, 0)]].tolist() if len(col) else [0] * n
-        per_row = buckets.reshape(n, nb).tolist()
-        counts = counters.tolist()
+        # Bucket k holds counters starts[k] .. ends[k] - 1 (bucket_of never falls).
+        starts = np.searchsorted(self._bucket_of[:width], np.arange(nb), side="left")
+        ends = np.append(starts[1:], width)
+        filled = starts < ends
+        buckets = np.zeros((n, nb), dtype=np.int64)
+        if filled.any():  # consecutive filled buckets' ranges touch: reduceat's segments are theirs
+            buckets[:, filled] = np.add.reduceat(rows, starts[filled], axis=1)
+        total = buckets.sum(axis=1)
+        seen = (total > 0).tolist()
+        nonzero = rows != 0
+        first = np.argmax(nonzero, axis=1)
+        last = width - 1 - np.argmax(nonzero[:, ::-1], axis=1) if width else first
+        if width and int(total.max()) * int(median[width - 1]) < 2**63:  # no int64 overflow
+            sums = (rows @ median[:width]).tolist()
+        else:
+            sums = (rows @ median[:width].astype(np.float64)).tolist()
+        low, high = lowest[first].tolist(), highest[last].tolist()
+        per_row, counts = buckets.tolist(), counters.tolist()
         return [
             EndpointTotals(
                 key=key,
