@@ -1,6 +1,7 @@
 """The master's CPU for merging stats: W simulated workers x N endpoint names, one report each per second.
 
     python bench/master.py [--workers 64] [--names 100] [--seconds 10] [--warmup 2] [--rps-per-name 50]
+                           [--otel]
 
 Builds each worker's report the way a worker does (a real Recorder fed lognormal latencies,
 ``take_interval``, ``StatsReport`` through ``ipc.wire.encode``), then times what the master does
@@ -9,7 +10,8 @@ and ``Aggregator.add``, plus
 one console refresh (``endpoint_rows`` + ``totals_row``). Prints CPU per simulated second as a
 percentage of one core; the goal (issue 3) is <= 10 %. The first ``--warmup`` seconds are merged
 but not timed: they pay one-off costs (first touches of the master's counter matrices, imports)
-that a run pays once, not every second.
+that a run pays once, not every second. ``--otel`` adds what ``--otel`` costs the master: one
+OTLP push a second built from the merged counts and serialised (not sent).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import random
 import resource
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout, uninstalled
@@ -62,6 +65,7 @@ def main() -> None:
     p.add_argument("--seconds", type=int, default=10)
     p.add_argument("--warmup", type=int, default=2, help="seconds merged before timing starts")
     p.add_argument("--rps-per-name", type=int, default=50, help="requests per name per worker per second")
+    p.add_argument("--otel", action="store_true", help="also build and serialise one --otel push a second")
     a = p.parse_args()
     t_build = time.perf_counter()
     variants = _reports(a.workers, a.names, a.rps_per_name, 3)
@@ -72,7 +76,8 @@ def main() -> None:
     )
     agg = Aggregator()
     agg.start(999.0)
-    merge_cpu = rows_cpu = 0.0
+    push = _otel_push(agg) if a.otel else None
+    merge_cpu = rows_cpu = otel_cpu = 0.0
     for s in range(a.warmup + a.seconds):
         frames_of_second = variants[s % len(variants)]
         shift = s - s % len(variants)
@@ -94,17 +99,47 @@ def main() -> None:
         agg.endpoint_rows()
         agg.totals_row()
         c2 = _cpu()
+        if push is not None:
+            push()
+        c3 = _cpu()
         if s >= a.warmup:
             merge_cpu += c1 - c0
             rows_cpu += c2 - c1
+            otel_cpu += c3 - c2
     merge_pct = 100 * merge_cpu / a.seconds
     rows_pct = 100 * rows_cpu / a.seconds
-    total = merge_pct + rows_pct
+    otel_pct = 100 * otel_cpu / a.seconds
+    total = merge_pct + rows_pct + otel_pct
     reqs = sum(r.requests for r in agg.endpoint_rows())
     print(f"merged {reqs:,} requests over {a.warmup} + {a.seconds} simulated seconds (warm-up + timed)")
     print(f"merge (wire.decode + Aggregator.add): {merge_pct:5.1f} % of a core")
     print(f"console refresh (endpoint_rows + totals_row): {rows_pct:5.1f} % of a core")
+    if push is not None:
+        print(f"otel push (build + serialise, once a second): {otel_pct:5.1f} % of a core")
     print(f"master total: {total:5.1f} % of a core (goal <= 10 %: {'met' if total <= 10 else 'NOT met'})")
+
+
+def _otel_push(agg: Aggregator) -> Callable[[], None]:
+    """--otel's master-side work: one push a second, re-bucketed from the merged counts."""
+    from opentelemetry.exporter.otlp.proto.common.metrics_encoder import encode_metrics
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.util.instrumentation import InstrumentationScope
+
+    from fastswarm.stats.otel import build_metrics_data
+    from fastswarm.stats.otel_totals import OtelBuckets
+    from fastswarm.stats.prometheus import RunGauges
+
+    buckets = OtelBuckets()
+    resource, scope = Resource.create({"service.name": "bench"}), InstrumentationScope("fastswarm", "0")
+
+    def push() -> None:
+        gauges = RunGauges("running", 640, 640, 64)
+        now = time.time_ns()
+        totals = buckets.totals(*agg.run_counts())
+        data = build_metrics_data(totals, gauges, buckets.bounds_ms, 1, now, resource, scope)
+        encode_metrics(data).SerializeToString()
+
+    return push
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from fastswarm import __version__
 from fastswarm.cli.capacity_options import capacity_options, capacity_settings
 from fastswarm.cli.distributed_options import distributed_options, distributed_settings
 from fastswarm.cli.option_groups import split_words
+from fastswarm.cli.otel_options import otel_options, otel_settings
 from fastswarm.cli.web_options import web_options, web_settings
 from fastswarm.config.log import setup_logging
 from fastswarm.config.settings import Config, find_config_file, parse_duration, parse_processes, parse_rate
@@ -126,6 +127,7 @@ ENV_PREFIX = "FASTSWARM"
     "--config", "config_file", default=None, metavar="FILE", help="Read settings from this TOML file."
 )
 @capacity_options
+@otel_options
 @click.version_option(__version__, "-V", "--version", prog_name="fastswarm")
 def command(**params: Any) -> Config:
     """Run a load test described by a Locust-style tasks file."""
@@ -172,6 +174,7 @@ def build_config(ctx: click.Context, params: dict[str, Any]) -> Config:
             checks=tuple(params["checks"]),
             check_abort=params["check_abort"],
             **capacity_settings(params, sourced),
+            **otel_settings(params),
         )
     except ConfigError as exc:
         message = str(exc)

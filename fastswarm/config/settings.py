@@ -179,6 +179,9 @@ class Config:
     capacity_rates: tuple[float, float] = (10.0, 100000.0)
     capacity_step_time: float = 10.0
     capacity_bisect: int = 3
+    # --otel: push metrics over OTLP/HTTP (None: the OTEL_EXPORTER_OTLP_* variables' endpoint)
+    otel: bool = False
+    otel_endpoint: str | None = None
     extra_options: dict[str, Any] = field(default_factory=dict)
 
     def __getattr__(self, name: str) -> Any:
@@ -224,14 +227,15 @@ class Config:
             raise ConfigError("--ramp: needs --rate R1:R2")
         if self.arrival not in ("uniform", "poisson"):
             raise ConfigError("--arrival: must be uniform or poisson")
-        if self.host is not None and (problem := base_url_problem(self.host, repr(self.host))):
-            raise ConfigError(f"--host: {problem}")
         for name in self.web_allow_hosts:
             if not _ALLOW_HOST.fullmatch(name):
                 raise ConfigError(
                     f"--web-allow-host: {name!r} is not a host name (examples: ui.example.com, "
                     ".example.com, 10.0.0.5, *)"
                 )
+        for flag, url in (("--host", self.host), ("--otel-endpoint", self.otel_endpoint)):
+            if url is not None and (problem := base_url_problem(url, repr(url))):
+                raise ConfigError(f"{flag}: {problem}")
         if self.checks or self.slos:  # a typo in a threshold is exit 2 before any load is sent
             from fastswarm.config.check_expr import parse_checks
 

@@ -106,6 +106,7 @@ class MasterSession(TestControl):
         config = self.config
         ipc_dir = None
         self.fingerprint = Fingerprint.of_tasks_file(self.tasks.path)
+        self.prepare_otel()  # a missing package or bad endpoint ends the run before the fork
         if config.master:
             address = f"tcp://{config.master_bind_host}:{config.master_port}"
             expected = config.expect_workers
@@ -153,6 +154,7 @@ class MasterSession(TestControl):
         gevent.signal_handler(signal.SIGTERM, self._interrupt)
         try:
             self.open_hdr_log(aggregator)
+            self.start_otel(aggregator)
             self.start_web()
             env.events.init.fire(environment=env)
             if not runner.wait_for_workers(expected, config.expect_workers_timeout):
@@ -268,6 +270,7 @@ class MasterSession(TestControl):
 
     def _finish(self, runner: MasterRunner, aggregator: Aggregator) -> int:
         config = self.config
+        self.finish_otel()
         totals = aggregator.totals_row()
         print(
             report.format_summary(
@@ -323,6 +326,8 @@ class MasterSession(TestControl):
             extra["shape"] = self.shape.report()
         if self.capacity is not None:
             extra["capacity"] = self.capacity.report()
+        if self.otel is not None:
+            extra["otel"] = self.otel.report()
         return extra
 
     def _outcome_code(self, code: int, results: list[CheckResult]) -> int:

@@ -9,6 +9,7 @@ A command never reaches into the runner from the web app; the app calls these.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from gevent.lock import RLock
 
 from fastswarm.exception import ConfigError
 from fastswarm.ipc.coordinator import MasterRunner
+from fastswarm.master.otel import OtelPusher, load_otel, resolve_endpoint
 from fastswarm.stats.aggregator import Aggregator
 from fastswarm.stats.histogram import HdrLogWriter, LatencyHistogram
 from fastswarm.stats.html_report import build_html_report, write_html_report
@@ -55,6 +57,7 @@ class TestControl:
         self.web: WebServer | None = None
         self.log_ring: LogRing | None = None
         self.hdr_log: HdrLogWriter | None = None
+        self.otel: OtelPusher | None = None
 
     # -- the commands --
     @property
@@ -219,6 +222,23 @@ class TestControl:
 
         aggregator.interval_listeners.append(log_interval)
 
+    def prepare_otel(self) -> None:
+        """--otel: check the endpoint and the packages now (one ConfigError line, exit 2), before
+        any worker is forked; nothing is sent until ``start_otel``."""
+        if self.config.otel:
+            endpoint = resolve_endpoint(self.config.otel_endpoint, os.environ)
+            self.otel = OtelPusher(endpoint, self.config.report_interval, self.gauges, load_otel())
+
+    def start_otel(self, aggregator: Aggregator) -> None:
+        """Push the aggregator's merged totals every report interval (master/otel.py)."""
+        if self.otel is not None:
+            self.otel.start(aggregator)
+
+    def finish_otel(self) -> None:
+        """The last push, with every worker's last interval merged (the report's counts)."""
+        if self.otel is not None:
+            self.otel.finish()
+
     def write_html(self, aggregator: Aggregator, run: RunInfo) -> None:
         if self.config.html_path:
             write_html_report(self.config.html_path, build_html_report(aggregator, run))
@@ -232,6 +252,8 @@ class TestControl:
             self.log_ring.detach()
         if self.hdr_log is not None:
             self.hdr_log.close()
+        if self.otel is not None:
+            self.otel.close()
 
     # -- internals --
     def _runner(self) -> MasterRunner:

@@ -362,6 +362,13 @@ class Aggregator:
             schedule_lag=summarize(o.lag),
         )
 
+    def run_counts(self) -> tuple[list[StatsKey], np.ndarray, np.ndarray]:
+        """Every endpoint (first seen first), its run counters (requests, failures) and its HDR
+        counter row, as the matrices hold them: for exports that re-bucket them (--otel).
+        The counter rows are a view: read them before the next merge."""
+        n = len(self._keys)
+        return list(self._keys), self._counters[:n, :2].copy(), self._cum.matrix(n)
+
     def histogram(self, key: StatsKey | None = None) -> LatencyHistogram:
         """A copy of the cumulative histogram of ``key`` (None: all endpoints together)."""
         if key is None:

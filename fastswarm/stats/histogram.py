@@ -69,6 +69,12 @@ def _index_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return lowest, highest, median
 
 
+def counter_values() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per counter index of this layout: the lowest, highest and median value (µs) it stands
+    for; what the master needs to turn counters into other bucketings (OTLP's, Prometheus')."""
+    return _index_tables()
+
+
 class LatencyHistogram:
     """HDR histogram of request latencies, 1 µs .. 1 h at 3 significant digits.
 
