@@ -264,7 +264,10 @@ class HandshakeWatch:
 
     def _read(self, monitor: zmq.Socket) -> None:
         while True:
-            frames = monitor.recv_multipart()
+            try:
+                frames = monitor.recv_multipart()
+            except zmq.ZMQError:  # the monitor was closed (stop(), or the worker is exiting)
+                return
             if len(frames) != 2 or len(frames[0]) != 6:
                 continue
             event, value = struct.unpack("=Hi", frames[0])

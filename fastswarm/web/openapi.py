@@ -192,12 +192,17 @@ def _get(
     return {"get": op}
 
 
-def _query(path_item: dict[str, Any], **params: str) -> dict[str, Any]:
-    """``path_item`` with optional string query parameters, described by ``params``."""
-    path_item["get"]["parameters"] = [
+def _query(path_item: dict[str, Any], not_found: str | None = None, **params: str) -> dict[str, Any]:
+    """``path_item`` with optional string query parameters, described by ``params``; a bad one is
+    a 400, and ``not_found`` describes the route's 404 when what the query names does not exist."""
+    get = path_item["get"]
+    get["parameters"] = [
         {"name": name, "in": "query", "required": False, "schema": _STR, "description": text}
         for name, text in params.items()
     ]
+    get["responses"]["400"] = _reply("an unknown or malformed query parameter, named", _ref("Error"))
+    if not_found is not None:
+        get["responses"]["404"] = _reply(not_found, _ref("Error"))
     return path_item
 
 
@@ -260,6 +265,7 @@ def openapi_document() -> dict[str, Any]:
             ),
             "/stats/distribution": _query(
                 _get("latency percentile curve from the merged HDR histograms", _ref("Distribution")),
+                not_found="no such endpoint in the stats",
                 name="endpoint name (absent: all requests)",
                 method="HTTP method, needed when the name is used with several",
             ),
