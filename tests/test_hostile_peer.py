@@ -203,7 +203,8 @@ def test_a_worker_drops_bad_messages_and_survives_a_raising_handler(caplog: Any)
         Quit(),
     ]
     channel = _ScriptedChannel(script)
-    runner = WorkerRunner(env, channel, Config(heartbeat_interval=60.0, report_interval=60.0))  # type: ignore[arg-type]
+    options = Config(heartbeat_interval=60.0, heartbeat_timeout=600.0, report_interval=60.0)
+    runner = WorkerRunner(env, channel, options)  # type: ignore[arg-type]
     seen: list[object] = []
 
     def boom(environment: object, msg: Any) -> None:

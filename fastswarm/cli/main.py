@@ -10,6 +10,7 @@ import click
 
 from fastswarm import __version__
 from fastswarm.cli.capacity_options import capacity_options, capacity_settings
+from fastswarm.cli.heartbeat_options import heartbeat_options, heartbeat_settings
 from fastswarm.config.log import setup_logging
 from fastswarm.config.settings import Config, find_config_file, parse_duration, parse_processes, parse_rate
 from fastswarm.engine.gevent_patch import patch_gevent
@@ -177,6 +178,7 @@ ENV_PREFIX = "FASTSWARM"
     "--config", "config_file", default=None, metavar="FILE", help="Read settings from this TOML file."
 )
 @capacity_options
+@heartbeat_options
 @click.version_option(__version__, "-V", "--version", prog_name="fastswarm")
 def command(**params: Any) -> Config:
     """Run a load test described by a Locust-style tasks file."""
@@ -221,6 +223,7 @@ def build_config(ctx: click.Context, params: dict[str, Any]) -> Config:
             expect_workers_timeout=params["expect_workers_timeout"],
             allow_mismatch=params["allow_mismatch"],
             max_message_size=params["max_message_size"],
+            **heartbeat_settings(params, sourced),
             web_host=params["web_host"],
             web_port=params["web_port"],
             no_web=params["no_web"],

@@ -134,6 +134,7 @@ class Config:
     heartbeat_timeout: float = 10.0
     allow_mismatch: bool = False  # take workers whose tasks file or fastswarm version differs
     max_message_size: int = 64 * 1024 * 1024  # ZMQ_MAXMSGSIZE of the protocol sockets (bytes)
+    master_timeout: float = 10.0  # a worker with no master this long stops and exits
     # status endpoint and reports
     web_host: str = "127.0.0.1"
     web_port: int = 8089
@@ -185,6 +186,7 @@ class Config:
             raise ConfigError("--expect-workers: must be at least 1")
         if self.max_message_size < 65536:
             raise ConfigError("--max-message-size: must be at least 65536 (bytes)")
+        self._check_heartbeats()
         if not 0 <= self.web_port <= 65535:
             raise ConfigError("--web-port: must be between 0 and 65535")
         if self.max_users < 1:
@@ -201,6 +203,17 @@ class Config:
             parse_checks(self.checks)
             parse_checks(self.slos)
         self._check_capacity()
+
+    def _check_heartbeats(self) -> None:
+        if not 0.01 <= self.heartbeat_interval <= 3600:
+            raise ConfigError("--heartbeat-interval: must be between 10ms and 1h")
+        if self.heartbeat_timeout <= self.heartbeat_interval:
+            beat = self.heartbeat_interval
+            raise ConfigError(f"--heartbeat-timeout: must be longer than --heartbeat-interval ({beat:g} s)")
+        if self.heartbeat_timeout > 86400:
+            raise ConfigError("--heartbeat-timeout: must be at most 24h")
+        if not 0 < self.master_timeout <= 86400:
+            raise ConfigError("--master-timeout: must be greater than 0 and at most 24h")
 
     def _check_capacity(self) -> None:
         if not self.find_capacity:
