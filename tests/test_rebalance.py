@@ -16,6 +16,7 @@ import pytest
 
 from fastswarm import User, constant, task
 from fastswarm.config.settings import Config
+from fastswarm.engine.arrivals import ArrivalSchedule
 from fastswarm.engine.distribution import users_per_class
 from fastswarm.ipc import wire
 from fastswarm.ipc.coordinator import MasterRunner
@@ -286,3 +287,14 @@ def test_a_refused_hello_is_still_refused() -> None:
     runner.deliver(b"x", Hello(PROTOCOL_VERSION + 1, 1, "box", "", "", "x"))
     [(_, answer)] = out.take()
     assert isinstance(answer, Rejected) and runner.worker_count == 0
+
+
+def test_a_worker_s_schedule_takes_the_rest_of_a_ramp_without_a_jump() -> None:
+    schedule = ArrivalSchedule(10.0)
+    for _ in range(50):  # 5 s at 10/s
+        schedule.next_planned()
+    schedule.set_rate(10.0, now=5.0, rate_end=30.0, ramp_s=10.0)
+    assert schedule.rate_at(5.0) == 10.0 and schedule.rate_at(10.0) == 20.0 and schedule.rate_at(20.0) == 30.0
+    assert schedule.peek() == pytest.approx(5.0)  # the next arrival is where it was due
+    schedule.set_rate(8.0, now=6.0)  # flat, as before
+    assert schedule.rate_at(6.0) == schedule.rate_at(60.0) == 8.0
