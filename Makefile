@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_PORT ?= 8080
 
-.PHONY: venv system-deps demo test lint bench bench-quick bench-extra clean
+.PHONY: venv system-deps demo test lint deploy-check bench bench-quick bench-extra clean
 
 venv: $(STAMP)
 
@@ -32,6 +32,11 @@ test: venv system-deps
 lint: venv
 	$(BIN)/ruff check fastswarm tests bench examples
 	$(BIN)/mypy fastswarm
+
+# deploy/ checked offline: compose against the Compose Spec, Kubernetes manifests against the
+# Kubernetes schemas (strict), names and command lines (tests/test_deploy.py).
+deploy-check: venv
+	$(BIN)/python -m pytest -q tests/test_deploy.py
 
 bench: venv
 	bench/setup_locust.sh

@@ -88,3 +88,9 @@ def test_protocol_options_from_file_environment_and_command_line(
     source = r"--max-message-size \(from FASTSWARM_MAX_MESSAGE_SIZE\): must be at least"
     with pytest.raises(ConfigError, match=source):
         _config([])
+
+
+@pytest.mark.parametrize("host", ["http://[::1", "http://h:99999", "ftp://h", "http://h/?q=1", "http:// x"])
+def test_a_host_the_workers_could_not_use_is_refused_when_the_config_is_built(host: str) -> None:
+    with pytest.raises(ConfigError, match="^--host: "):
+        Config(host=host)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import run_fastswarm
 from tests.netns import lab, require_lab
 
 TASKS = """
@@ -27,8 +28,11 @@ def _needs_namespaces() -> None:
     require_lab()
 
 
-def test_a_run_across_three_hosts_counts_what_the_target_served(tmp_path: Path) -> None:
+def test_a_run_across_three_hosts_with_curve_keys_counts_what_the_target_served(tmp_path: Path) -> None:
     (tmp_path / "tasks.py").write_text(TASKS)
+    keys = tmp_path / "keys"
+    made = run_fastswarm("keygen", str(keys))
+    assert made.returncode == 0, made.stderr
     with lab(3) as net:
         master_host, worker_a, worker_b = net.hosts
         address = master_host.address
@@ -37,12 +41,13 @@ def test_a_run_across_three_hosts_counts_what_the_target_served(tmp_path: Path) 
         assert master_host.served(url) == 0
         master = master_host.fastswarm(
             "-H", url, "--master", "--master-bind-host", address, "--master-port", "5557",
+            "--curve-dir", str(keys),
             "--expect-workers", "2", "--headless", "--no-web", "-u", "4", "-r", "50", "-t", "3s",
             "--stop-timeout", "5", "--json", str(tmp_path / "report.json"), cwd=tmp_path,
         )  # fmt: skip
         workers = [
             host.fastswarm("--worker", "--master-host", address, "--master-port", "5557", "--processes", "1",
-                           cwd=tmp_path)  # fmt: skip
+                           "--curve-dir", str(keys), cwd=tmp_path)  # fmt: skip
             for host in (worker_a, worker_b)
         ]
         out, err = master.communicate(timeout=90)

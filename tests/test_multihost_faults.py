@@ -1,5 +1,6 @@
 """Faults across real hosts (issue 10 points 3 and 5): network namespaces on a private bridge
-(tests/netns.py), the master and the built-in target on one, a worker on each of the others.
+(tests/netns.py), the master and the built-in target on one, a worker on each of the others,
+CURVE keys on every connection.
 
 - a worker box killed with SIGKILL: its users move to the other worker, and a replacement
   worker started on that box is given its share;
@@ -27,6 +28,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import run_fastswarm
 from tests.netns import Host, lab, require_lab
 
 TASKS = """
@@ -65,6 +67,15 @@ def _needs_namespaces() -> None:
     require_lab()
 
 
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """CURVE keys (fastswarm keygen): the master binds a lab address, which needs them."""
+    folder = tmp_path_factory.mktemp("keys")
+    made = run_fastswarm("keygen", str(folder / "keys"))
+    assert made.returncode == 0, made.stderr
+    return folder / "keys"
+
+
 def measured(line: str) -> None:
     print(f"\nMEASURED {line}", flush=True)
 
@@ -72,9 +83,10 @@ def measured(line: str) -> None:
 class Swarm:
     """A master (with the target, and /stats on its lab address) and its workers in a lab."""
 
-    def __init__(self, hosts: list[Host], folder: Path) -> None:
+    def __init__(self, hosts: list[Host], folder: Path, keys: Path) -> None:
         self.main, self.others = hosts[0], hosts[1:]
         self.folder = folder
+        self.keys = ("--curve-dir", str(keys))
         (folder / "tasks.py").write_text(TASKS)
         address = self.main.address
         self.url = f"http://{address}:8080"
@@ -86,14 +98,22 @@ class Swarm:
     def start_master(self, *args: str) -> subprocess.Popen[str]:
         self.master = self.main.fastswarm(
             "-H", self.url, "--master", "--master-bind-host", self.main.address, "--master-port", PORT,
-            "--headless", "--stop-timeout", "15", "--json", str(self.folder / "report.json"), *BEAT, *args,
+            "--headless", "--stop-timeout", "15", "--json", str(self.folder / "report.json"),
+            *BEAT, *self.keys, *args,
             cwd=self.folder,
         )  # fmt: skip
         return self.master
 
     def start_worker(self, host: Host, *args: str) -> subprocess.Popen[str]:
         return host.fastswarm(
-            "--worker", "--master-host", self.main.address, "--master-port", PORT, *args, cwd=self.folder
+            "--worker",
+            "--master-host",
+            self.main.address,
+            "--master-port",
+            PORT,
+            *self.keys,
+            *args,
+            cwd=self.folder,
         )
 
     def stats(self) -> dict[str, Any]:
@@ -152,9 +172,11 @@ def _running(users: int, workers: int) -> Callable[[dict[str, Any]], bool]:
     )
 
 
-def test_a_killed_worker_box_s_users_move_and_a_replacement_gets_its_share(tmp_path: Path) -> None:
+def test_a_killed_worker_box_s_users_move_and_a_replacement_gets_its_share(
+    tmp_path: Path, keys: Path
+) -> None:
     with lab(3) as net:
-        swarm = Swarm(net.hosts, tmp_path)
+        swarm = Swarm(net.hosts, tmp_path, keys)
         box_a, box_b = swarm.others
         swarm.start_master(
             "--expect-workers", "2", "-u", "20", "-r", "40", "-t", "25s", "--heartbeat-timeout", "3",
@@ -197,9 +219,9 @@ def test_a_killed_worker_box_s_users_move_and_a_replacement_gets_its_share(tmp_p
         assert 0 < report["totals"]["requests"] <= served
 
 
-def test_a_killed_master_stops_the_load_within_2_s_and_the_workers_exit(tmp_path: Path) -> None:
+def test_a_killed_master_stops_the_load_within_2_s_and_the_workers_exit(tmp_path: Path, keys: Path) -> None:
     with lab(3) as net:
-        swarm = Swarm(net.hosts, tmp_path)
+        swarm = Swarm(net.hosts, tmp_path, keys)
         master = swarm.start_master("--expect-workers", "2", "-u", "10", "-r", "50", "-t", "60s", "--no-web")
         workers = [swarm.start_worker(host, "--master-timeout", "3") for host in swarm.others]
         deadline = time.monotonic() + 30
@@ -233,9 +255,9 @@ def test_a_killed_master_stops_the_load_within_2_s_and_the_workers_exit(tmp_path
             assert "the master hung up" in err and "Traceback" not in err
 
 
-def test_a_late_worker_gets_users_and_an_8_s_partition_loses_nothing(tmp_path: Path) -> None:
+def test_a_late_worker_gets_users_and_an_8_s_partition_loses_nothing(tmp_path: Path, keys: Path) -> None:
     with lab(3) as net:
-        swarm = Swarm(net.hosts, tmp_path)
+        swarm = Swarm(net.hosts, tmp_path, keys)
         box_a, box_b = swarm.others
         swarm.start_master(
             "--expect-workers", "1", "-u", "10", "-r", "20", "-t", "26s", "--heartbeat-timeout", "10",
@@ -272,9 +294,9 @@ def test_a_late_worker_gets_users_and_an_8_s_partition_loses_nothing(tmp_path: P
         assert report["totals"]["requests"] == served > 0  # nothing lost, nothing counted twice
 
 
-def test_a_15_s_partition_loses_the_worker_then_it_rejoins_with_users(tmp_path: Path) -> None:
+def test_a_15_s_partition_loses_the_worker_then_it_rejoins_with_users(tmp_path: Path, keys: Path) -> None:
     with lab(3) as net:
-        swarm = Swarm(net.hosts, tmp_path)
+        swarm = Swarm(net.hosts, tmp_path, keys)
         box_a, box_b = swarm.others
         swarm.start_master(
             "--expect-workers", "2", "-u", "10", "-r", "20", "-t", "28s", "--heartbeat-timeout", "4",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -123,3 +125,41 @@ class Master:
             self.process.wait(timeout=10)
         self.out.close()
         self.err.close()
+
+
+def send(
+    url: str,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str | None] | None = None,
+    timeout: float = 30,
+) -> tuple[int, dict[str, str], bytes]:
+    """One request exactly as given (any Host, Origin, path, body), on its own connection.
+
+    Host defaults to the URL's; a header given as None is not sent at all.
+    """
+    address = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(address.hostname or "", address.port, timeout=timeout)
+    try:
+        conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        given: dict[str, str | None] = {"Host": address.netloc, **(headers or {})}
+        if body is not None:
+            given.setdefault("Content-Length", str(len(body)))
+        for name, value in given.items():
+            if value is not None:
+                conn.putheader(name, value)
+        conn.endheaders(body)
+        res = conn.getresponse()
+        return res.status, {k.lower(): v for k, v in res.getheaders()}, res.read()
+    finally:
+        conn.close()
+
+
+def strict_json(raw: bytes) -> Any:
+    """``json.loads`` as a strict parser reads JSON: NaN and Infinity are errors."""
+
+    def refuse(name: str) -> Any:
+        raise ValueError(f"{name} is not JSON")
+
+    return json.loads(raw, parse_constant=refuse)

@@ -29,7 +29,7 @@ ENV_PREFIX = "FASTSWARM"
     },
     epilog="Settings also come from fastswarm.toml or [tool.fastswarm] in pyproject.toml, and from "
     "FASTSWARM_<OPTION> variables (command line > environment > file). "
-    "Subcommands: fastswarm target, fastswarm compare.",
+    "Subcommands: fastswarm target, fastswarm compare, fastswarm keygen.",
 )
 @click.argument("user_classes", nargs=-1)
 @click.option(
@@ -91,7 +91,11 @@ ENV_PREFIX = "FASTSWARM"
     "--master-host", default="127.0.0.1", show_default=True, help="Where a --worker finds its master."
 )
 @click.option("--master-port", type=int, default=5557, show_default=True, help="The master's protocol port.")
-@click.option("--master-bind-host", default="*", show_default=True, help="Interface a --master binds.")
+@click.option(
+    "--master-bind-host", default="127.0.0.1", show_default=True, help="Interface a --master binds."
+)
+@click.option("--curve-dir", metavar="DIR", help="Keys from 'fastswarm keygen DIR': CURVE on tcp://.")
+@click.option("--insecure", is_flag=True, help="Let --master bind beyond loopback without --curve-dir.")
 @click.option(
     "--expect-workers",
     type=int,
@@ -140,6 +144,16 @@ ENV_PREFIX = "FASTSWARM"
     default=None,
     metavar="TOKEN",
     help="Require 'Authorization: Bearer TOKEN' on every route but /healthz.",
+)
+@click.option(
+    "--web-allow-host",
+    "web_allow_host",
+    multiple=True,
+    metavar="HOST",
+    help="Serve the status endpoint under this host name too, and let its pages POST (repeatable; "
+    "'.example.com' for a whole domain, '*' for any). Without it, only the bound address, localhost "
+    "and loopback addresses (any address when bound to 0.0.0.0) are served: a guard against DNS "
+    "rebinding.",
 )
 @click.option("--html", "html_path", default=None, metavar="FILE", help="Write a self-contained HTML report.")
 @click.option(
@@ -219,6 +233,8 @@ def build_config(ctx: click.Context, params: dict[str, Any]) -> Config:
             master_host=params["master_host"],
             master_port=params["master_port"],
             master_bind_host=params["master_bind_host"],
+            curve_dir=params["curve_dir"],
+            insecure=params["insecure"],
             expect_workers=params["expect_workers"],
             expect_workers_timeout=params["expect_workers_timeout"],
             allow_mismatch=params["allow_mismatch"],
@@ -230,6 +246,7 @@ def build_config(ctx: click.Context, params: dict[str, Any]) -> Config:
             autostart=params["autostart"],
             autoquit=params["autoquit"],
             web_auth_token=params["web_auth_token"],
+            web_allow_hosts=_split(params["web_allow_host"]),
             html_path=params["html_path"],
             hdr_log_path=params["hdr_log_path"],
             rate=sourced("rate", parse_rate, params["rate"]) if params["rate"] is not None else None,
@@ -293,6 +310,7 @@ def _default_map(argv: list[str]) -> tuple[dict[str, Any], str | None]:
         "list": "list_users",
         "locust_file": "locustfile",
         "check": "checks",
+        "web_allow_hosts": "web_allow_host",
     }
     mapped = {}
     for key, value in settings.items():
@@ -321,6 +339,11 @@ def main(argv: list[str] | None = None) -> None:
         from fastswarm.cli.compare import compare_command
 
         compare_command.main(args=args[1:], prog_name="fastswarm compare")
+        return
+    if args and args[0] == "keygen":
+        from fastswarm.cli.keygen import keygen_command
+
+        keygen_command.main(args=args[1:], prog_name="fastswarm keygen")
         return
     sys.exit(run_cli(args))
 

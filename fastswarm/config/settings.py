@@ -7,6 +7,7 @@ that order and ``cli.py`` turns the result into a Config. Errors name the settin
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import sys
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fastswarm.config.base_url import base_url_problem
 from fastswarm.exception import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -22,6 +24,8 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
+# --web-allow-host: *, a name or .domain, an IPv4 address, or an IPv6 one (bracketed or not); no port
+_ALLOW_HOST = re.compile(r"\*|\.?[^\s/:@?#\[\]]+|\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]+:[0-9a-fA-F:.]*")
 
 
 def parse_duration(text: str | float | int, setting: str = "duration") -> float:
@@ -78,6 +82,21 @@ def parse_processes(text: str | int) -> int:
     return count
 
 
+def is_loopback_host(host: str) -> bool:
+    """True for an address only this machine can reach: 127.0.0.0/8, ::1, localhost, ``lo``.
+
+    A name is not resolved (building a Config does no I/O): any other name, ``*`` and an
+    interface name count as reachable from outside.
+    """
+    name = host.strip().strip("[]").lower()
+    if name in ("localhost", "lo") or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 def find_config_file(start: Path | None = None) -> tuple[Path, dict[str, Any]] | None:
     """The settings of ``fastswarm.toml``, else of pyproject's ``[tool.fastswarm]``, in ``start``."""
     folder = start or Path.cwd()
@@ -127,7 +146,7 @@ class Config:
     worker: bool = False
     master_host: str = "127.0.0.1"
     master_port: int = 5557
-    master_bind_host: str = "*"
+    master_bind_host: str = "127.0.0.1"
     expect_workers: int = 1
     expect_workers_timeout: float = 30.0
     heartbeat_interval: float = 1.0
@@ -135,6 +154,8 @@ class Config:
     allow_mismatch: bool = False  # take workers whose tasks file or fastswarm version differs
     max_message_size: int = 64 * 1024 * 1024  # ZMQ_MAXMSGSIZE of the protocol sockets (bytes)
     master_timeout: float = 10.0  # a worker with no master this long stops and exits
+    curve_dir: str | None = None  # CURVE keys for tcp:// (fastswarm keygen)
+    insecure: bool = False  # allow a non-loopback --master-bind-host without keys
     # status endpoint and reports
     web_host: str = "127.0.0.1"
     web_port: int = 8089
@@ -142,6 +163,7 @@ class Config:
     autostart: bool = False
     autoquit: float | None = None
     web_auth_token: str | None = None
+    web_allow_hosts: tuple[str, ...] = ()
     html_path: str | None = None
     hdr_log_path: str | None = None
     # open model and pass/fail checks
@@ -187,6 +209,12 @@ class Config:
         if self.max_message_size < 65536:
             raise ConfigError("--max-message-size: must be at least 65536 (bytes)")
         self._check_heartbeats()
+        if self.master and not (self.curve_dir or self.insecure or is_loopback_host(self.master_bind_host)):
+            raise ConfigError(
+                f"--master-bind-host: {self.master_bind_host!r} is reachable from other hosts, and without "
+                "keys anyone who reaches it can join; make keys (fastswarm keygen DIR) and pass "
+                "--curve-dir DIR, or pass --insecure"
+            )
         if not 0 <= self.web_port <= 65535:
             raise ConfigError("--web-port: must be between 0 and 65535")
         if self.max_users < 1:
@@ -195,8 +223,14 @@ class Config:
             raise ConfigError("--ramp: needs --rate R1:R2")
         if self.arrival not in ("uniform", "poisson"):
             raise ConfigError("--arrival: must be uniform or poisson")
-        if self.host is not None and not re.match(r"^https?://[^/\s]+", self.host):
-            raise ConfigError(f"--host: {self.host!r} is not an http:// or https:// URL")
+        if self.host is not None and (problem := base_url_problem(self.host, repr(self.host))):
+            raise ConfigError(f"--host: {problem}")
+        for name in self.web_allow_hosts:
+            if not _ALLOW_HOST.fullmatch(name):
+                raise ConfigError(
+                    f"--web-allow-host: {name!r} is not a host name (examples: ui.example.com, "
+                    ".example.com, 10.0.0.5, *)"
+                )
         if self.checks or self.slos:  # a typo in a threshold is exit 2 before any load is sent
             from fastswarm.config.check_expr import parse_checks
 

@@ -28,6 +28,8 @@ from fastswarm.engine.arrivals import ArrivalSchedule
 from fastswarm.engine.runner import stop_users
 from fastswarm.stats.open_stats import ArrivalCounters
 
+_BURST = 64  # the most arrivals handed out in a row before the pacer yields to the loop
+
 if TYPE_CHECKING:
     from fastswarm.user.env import Environment
     from fastswarm.user.users import User
@@ -123,6 +125,7 @@ class OpenModelRunner:
 
     def _pace(self, schedule: ArrivalSchedule) -> None:
         clock, origin = time.perf_counter, self.started_at
+        burst = 0  # arrivals handed out since the pacer last let the loop run
         while True:
             planned = schedule.peek()
             if planned == math.inf:
@@ -133,11 +136,16 @@ class OpenModelRunner:
                 continue
             delay = origin + planned - clock()
             if delay > 0:
+                burst = 0
                 self._wake.clear()
                 self._wake.wait(delay)  # woken early by set_rate: plan again
                 continue
             schedule.next_planned()
             self._dispatch(origin + planned)
+            burst += 1
+            if burst == _BURST:  # behind a rate faster than this process can pace: never starve
+                burst = 0  # the users, heartbeats and stats of the loop while catching up
+                gevent.sleep(0)
 
     def _dispatch(self, planned: float) -> None:
         """Hand one arrival to a free (or new) user, or count it dropped."""

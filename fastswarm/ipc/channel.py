@@ -2,6 +2,10 @@
 
 Contexts are made lazily, in the process that uses them and after any fork, as ZeroMQ
 requires; ``zmq.green`` makes every blocking call yield to gevent.
+
+Given keys (``ipc/keys.py``), a tcp:// channel runs CURVE (``ipc/curve.py``): the ROUTER is
+a CURVE server behind a ZAP gate, each DEALER a CURVE client; every tcp:// socket's
+handshakes are watched so that a refusal is said in words. ipc:// channels are unchanged.
 """
 
 from __future__ import annotations
@@ -9,7 +13,8 @@ from __future__ import annotations
 import zmq.green as zmq
 
 from fastswarm.exception import ProtocolError
-from fastswarm.ipc import wire
+from fastswarm.ipc import curve, wire
+from fastswarm.ipc.keys import MasterKeys, WorkerKeys
 from fastswarm.ipc.messages import Message
 from fastswarm.ipc.monitor import SocketMonitor
 
@@ -26,6 +31,7 @@ class _Endpoint:
     def __init__(self) -> None:
         self._context: zmq.Context | None = None
         self._socket: zmq.Socket | None = None
+        self._guards: list[curve.ZapGate | curve.HandshakeWatch] = []  # stopped before the socket closes
 
     def _open(self, socket_type: int, options: list[tuple[int, int | bytes]]) -> zmq.Socket:
         """Create the context and a socket of ``socket_type``, with ``options`` set in order."""
@@ -36,6 +42,9 @@ class _Endpoint:
         return self._socket
 
     def close(self) -> None:
+        for guard in self._guards:
+            guard.stop()
+        self._guards = []
         if self._socket is not None:
             self._socket.close()
         if self._context is not None:
@@ -51,15 +60,20 @@ def _size_limit(max_message_bytes: int | None) -> list[tuple[int, int | bytes]]:
 class MasterChannel(_Endpoint):
     """The master's end: one ROUTER that every worker connects to."""
 
-    def __init__(self, bind_address: str, max_message_bytes: int | None = None) -> None:
+    def __init__(
+        self, bind_address: str, keys: MasterKeys | None = None, max_message_bytes: int | None = None
+    ) -> None:
         super().__init__()
         self.bind_address = bind_address
+        self.keys = keys
         self.max_message_bytes = max_message_bytes
 
     def start(self) -> None:
         """Create the context and bind; call in the master after workers are forked."""
+        security = curve.server_options(self.keys) if self.keys is not None else []
         options = [(zmq.LINGER, _LINGER_MS), (zmq.ROUTER_MANDATORY, 1), *_size_limit(self.max_message_bytes)]
-        socket = self._open(zmq.ROUTER, options)
+        socket = self._open(zmq.ROUTER, [*options, *security])
+        self._guards = curve.guard_master(socket, self.bind_address, self.keys)
         try:
             socket.bind(self.bind_address)
         except zmq.ZMQError as exc:
@@ -89,7 +103,8 @@ class WorkerChannel(_Endpoint):
     """A worker's end: one DEALER connected to the master.
 
     ``peer_closed`` turns True when the master's end hangs up (its process died or closed
-    the socket): the socket monitor's ``EVENT_DISCONNECTED``, seen within milliseconds.
+    the socket): the socket monitor's ``EVENT_DISCONNECTED``, seen within milliseconds. On
+    tcp:// the same monitor feeds the CURVE handshake watch (libzmq has one per socket).
     ``linger_ms``: how long ``close`` may spend sending what is still queued.
     """
 
@@ -97,27 +112,33 @@ class WorkerChannel(_Endpoint):
         self,
         connect_address: str,
         identity: bytes,
+        keys: WorkerKeys | None = None,
         max_message_bytes: int | None = None,
         linger_ms: int = _LINGER_MS,
     ) -> None:
         super().__init__()
         self.connect_address = connect_address
         self.identity = identity
+        self.keys = keys
         self.max_message_bytes = max_message_bytes
         self.linger_ms = linger_ms
         self.peer_closed = False
         self.monitor: SocketMonitor | None = None
+        self._watch: curve.HandshakeWatch | None = None
 
     def start(self) -> None:
         """Create the context and connect; call in the worker process, after fork."""
+        security = curve.client_options(self.keys) if self.keys is not None else []
         options: list[tuple[int, int | bytes]] = [
             (zmq.IDENTITY, self.identity),
             (zmq.LINGER, self.linger_ms),
             (zmq.CONNECT_TIMEOUT, _CONNECT_TIMEOUT_MS),
         ]
-        socket = self._open(zmq.DEALER, [*options, *_size_limit(self.max_message_bytes)])
-        self.monitor = SocketMonitor(socket, zmq.EVENT_DISCONNECTED)
+        socket = self._open(zmq.DEALER, [*options, *_size_limit(self.max_message_bytes), *security])
+        self.monitor = SocketMonitor(socket, zmq.EVENT_DISCONNECTED | curve.HANDSHAKE_EVENTS)
         self.monitor.add_listener(self._on_event)
+        self._watch = curve.watch_worker(socket, self.connect_address, self.keys, self.monitor)
+        self._guards = [self._watch] if self._watch is not None else []
         self.monitor.start()
         socket.connect(self.connect_address)
 
@@ -134,6 +155,13 @@ class WorkerChannel(_Endpoint):
             self._socket.setsockopt(zmq.LINGER, linger_ms)
         super().close()
 
+    @property
+    def handshake_failure(self) -> str | None:
+        """Why the master refused this worker, else the last failed handshake, else None."""
+        if self._watch is None:
+            return None
+        return self._watch.refusal or self._watch.last_failure
+
     def send(self, message: Message) -> None:
         assert self._socket is not None, "start() first"
         self._socket.send_multipart(wire.encode(message))
@@ -141,6 +169,8 @@ class WorkerChannel(_Endpoint):
     def recv(self, timeout_s: float | None = None) -> Message | None:
         """The next message from the master, or None when ``timeout_s`` passes first."""
         assert self._socket is not None, "start() first"
-        if timeout_s is not None and not self._socket.poll(int(timeout_s * 1000)):
-            return None
+        if timeout_s is not None:  # on tcp://, the watch gives up early once the master refused us
+            ready = self._watch.poll(timeout_s) if self._watch else self._socket.poll(int(timeout_s * 1000))
+            if not ready:
+                return None
         return wire.decode(self._socket.recv_multipart())

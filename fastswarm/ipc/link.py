@@ -37,6 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastswarm.ipc.channel import WorkerChannel
+from fastswarm.ipc.keys import WorkerKeys
 from fastswarm.ipc.messages import Ack, Hello, Message, StatsReport, Welcome
 from fastswarm.ipc.peer_log import ThrottledLog
 
@@ -79,9 +80,12 @@ class MasterLink:
         hello: Hello,
         master_timeout: float,
         max_message_bytes: int | None = None,
+        keys: WorkerKeys | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``keys``: CURVE on tcp:// (every connection it makes uses them)."""
         self.address = address
+        self.keys = keys
         self.hello = hello
         self.master_timeout = master_timeout
         self.max_message_bytes = max_message_bytes
@@ -109,6 +113,11 @@ class MasterLink:
         return (self.hello.worker_id + suffix).encode()
 
     @property
+    def handshake_failure(self) -> str | None:
+        """Why the master refused this worker's CURVE handshake, if it did (tcp:// with keys)."""
+        return self._channel.handshake_failure if self._channel is not None else None
+
+    @property
     def deliverable(self) -> bool:
         """Whether a stats report made now would reach the master without waiting."""
         if self._awaiting_welcome or self._gone_since is not None:
@@ -118,7 +127,7 @@ class MasterLink:
     # -- connecting --
     def open(self) -> None:
         """Connect (the first connection); ``join`` then says Hello."""
-        self._channel = WorkerChannel(self.address, self.identity, self.max_message_bytes)
+        self._channel = WorkerChannel(self.address, self.identity, self.keys, self.max_message_bytes)
         self._channel.start()
         self._last_connect = self._last_heard = self._clock()
 
@@ -140,7 +149,7 @@ class MasterLink:
             self._channel.close(linger_ms=0)
         self._connection += 1
         self.reconnects += 1
-        self._channel = WorkerChannel(self.address, self.identity, self.max_message_bytes)
+        self._channel = WorkerChannel(self.address, self.identity, self.keys, self.max_message_bytes)
         self._channel.start()
         self._channel.send(self.hello)
         self._awaiting_welcome = True

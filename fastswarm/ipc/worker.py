@@ -30,6 +30,7 @@ from fastswarm.engine.process_meter import CpuMeter, resident_bytes
 from fastswarm.engine.runner import UserRunner
 from fastswarm.exception import ProtocolError
 from fastswarm.ipc.admission import Fingerprint
+from fastswarm.ipc.keys import WorkerKeys
 from fastswarm.ipc.link import CutOff, GaveUp, MasterGone, MasterLink
 from fastswarm.ipc.messages import (
     PROTOCOL_VERSION,
@@ -331,24 +332,27 @@ def run_worker(
     address: str,
     forked: bool = False,
     fingerprint: Fingerprint | None = None,
+    keys: WorkerKeys | None = None,
 ) -> int:
     """The whole life of one worker process; returns its exit code.
 
     ``fingerprint`` (its tasks file and fastswarm version) goes to the master in Hello; a
     master running something else refuses this worker, which then exits 1 saying why.
+    ``keys``: CURVE on tcp://.
     """
     hostname, pid = socket.gethostname(), os.getpid()
     worker_id = f"{hostname}-{pid}-{secrets.token_hex(3)}"  # unique even where pids repeat (containers)
     fp = fingerprint or Fingerprint("", "")
     hello = Hello(PROTOCOL_VERSION, pid, hostname, fp.tasks_sha256, fp.version, worker_id)
-    link = MasterLink(
-        address, hello, getattr(options, "master_timeout", 10.0), getattr(options, "max_message_size", None)
-    )
+    size_limit = getattr(options, "max_message_size", None)
+    link = MasterLink(address, hello, getattr(options, "master_timeout", 10.0), size_limit, keys)
     link.open()
     try:
         reply = link.join(timeout_s=options.expect_workers_timeout)
         if reply is None:
-            log.error("worker %s: no answer from the master at %s", worker_id, address)
+            why = link.handshake_failure  # a CURVE refusal ends the wait early
+            detail = f": {why}" if why else ""
+            log.error("worker %s: no answer from the master at %s%s", worker_id, address, detail)
             return 1
         if isinstance(reply, Rejected):
             log.error("worker %s: the master refused this worker: %s", worker_id, reply.reason)

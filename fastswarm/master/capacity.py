@@ -9,8 +9,9 @@ is not judged. A step is judged on what was measured in it alone: its own HDR hi
 fed by the aggregator's interval listeners.
 
 A step the generator itself could not drive (a worker's CPU or event-loop lag past the
-self-check's limits, polled from the workers' heartbeats) is marked invalid and ends the
-search: the knee is then a lower bound, and the report says so. Dropped arrivals (no free
+self-check's limits in most of the step's polls of the workers' heartbeats; one spike from a
+busy machine does not count) is marked invalid and ends the search: the knee is then a
+lower bound, and the report says so. Dropped arrivals (no free
 user within ``--max-users``) break the step, as the target did not keep up.
 """
 
@@ -26,7 +27,7 @@ import gevent
 from fastswarm.config.check_expr import Check
 from fastswarm.stats.histogram import LatencyHistogram
 from fastswarm.stats.model import IntervalStats, StatsKey
-from fastswarm.stats.open_stats import GeneratorHealth
+from fastswarm.stats.open_stats import CPU_LIMIT_PERCENT, LOOP_LAG_LIMIT_MS
 
 if TYPE_CHECKING:
     from fastswarm.ipc.coordinator import MasterRunner
@@ -35,6 +36,36 @@ GROWTH = 2.0
 MAX_SETTLE_S = 2.0
 POLL_S = 0.5
 DROPPED_LIMIT = 0.01  # more than 1 % of a step's arrivals dropped breaks it
+SATURATED_SHARE = 0.5  # a step is invalid when the generator was saturated in more of its polls
+
+
+@dataclass
+class Saturation:
+    """How often, over a step's polls, some worker was past the self-check's limits."""
+
+    polls: int = 0
+    saturated: int = 0
+    reason: str | None = None
+
+    def observe(self, workers: list[tuple[str, float, float]]) -> None:
+        """One poll: (worker, CPU %, event-loop lag ms) of every live worker."""
+        self.polls += 1
+        for name, cpu, lag in workers:
+            why = (
+                f"worker {name} CPU {cpu:.0f}% > {CPU_LIMIT_PERCENT:.0f}%"
+                if cpu > CPU_LIMIT_PERCENT
+                else f"worker {name} event-loop lag {lag:.0f} ms > {LOOP_LAG_LIMIT_MS:.0f} ms"
+                if lag > LOOP_LAG_LIMIT_MS
+                else None
+            )
+            if why is not None:
+                self.saturated += 1
+                self.reason = self.reason or why
+                return
+
+    @property
+    def limited(self) -> bool:
+        return self.polls > 0 and self.saturated > SATURATED_SHARE * self.polls
 
 
 @dataclass
@@ -185,17 +216,17 @@ class CapacitySearch:
         settle = min(MAX_SETTLE_S, self.step_s / 5.0)
         gevent.sleep(settle)
         stats = self._current = StepStats(started_at=time.time())
-        health = GeneratorHealth()
+        health = Saturation()
         deadline = time.monotonic() + self.step_s - settle
         while time.monotonic() < deadline:
             gevent.sleep(min(POLL_S, max(0.0, deadline - time.monotonic())))
-            for worker in self.runner.alive_workers():
-                health.observe(str(worker.index), worker.cpu_percent, worker.loop_lag_ms)
+            workers = self.runner.alive_workers()
+            health.observe([(str(w.index), w.cpu_percent, w.loop_lag_ms) for w in workers])
         gevent.sleep(self.runner.options.report_interval * 1.5)  # the step's last intervals arrive
         self._current = None
         return self._judge(rate, stats, health)
 
-    def _judge(self, rate: float, stats: StepStats, health: GeneratorHealth) -> Step:
+    def _judge(self, rate: float, stats: StepStats, health: Saturation) -> Step:
         measured = {slo.expr: stats.measure(slo) for slo in self.slos}
         reasons = [
             f"{slo.expr}: {'no requests' if value is None else f'{value:.6g}'}"
@@ -206,7 +237,8 @@ class CapacitySearch:
             reasons.append(f"{stats.dropped} arrivals dropped (no free user within --max-users)")
         verdict = "broken" if reasons else "ok"
         if health.limited:
-            verdict, reasons = "invalid", [f"generator saturated: {health.reason}", *reasons]
+            share = f"{health.saturated} of {health.polls} polls"
+            verdict, reasons = "invalid", [f"generator saturated in {share}: {health.reason}", *reasons]
         p50 = stats.measure(Check("p50", "p50", "<", 0.0, None, None))
         p99 = stats.measure(Check("p99", "p99", "<", 0.0, None, None))
         total = sum(stats.requests.values())

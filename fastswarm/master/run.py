@@ -18,11 +18,12 @@ import time
 import gevent
 from gevent.event import Event
 
-from fastswarm.config.settings import Config
+from fastswarm.config.settings import Config, is_loopback_host
 from fastswarm.exception import CheckFailedError, WorkerLostError
 from fastswarm.ipc.admission import Fingerprint
 from fastswarm.ipc.channel import MasterChannel
 from fastswarm.ipc.coordinator import MasterRunner
+from fastswarm.ipc.keys import MasterKeys, load_master_keys, load_worker_keys
 from fastswarm.ipc.state import WorkerInfo
 from fastswarm.ipc.supervisor import Child, Supervisor, describe_status
 from fastswarm.ipc.worker import run_worker
@@ -49,16 +50,35 @@ def run(config: Config, tasks: TasksFile) -> int:
 def _run_remote_workers(config: Config, tasks: TasksFile) -> int:
     address = f"tcp://{config.master_host}:{config.master_port}"
     fingerprint = Fingerprint.of_tasks_file(tasks.path)
+    keys = load_worker_keys(config.curve_dir) if config.curve_dir else None  # bad keys: exit 2 before forking
+    if keys is None and not config.insecure and not is_loopback_host(config.master_host):
+        _warn(f"no --curve-dir: traffic to {address} is unencrypted (a master with keys refuses it)")
     if config.processes == 1:
-        return run_worker(config, list(tasks.user_classes), address, fingerprint=fingerprint)
+        return run_worker(config, list(tasks.user_classes), address, fingerprint=fingerprint, keys=keys)
     supervisor = Supervisor()
     supervisor.fork_workers(
         config.processes,
-        lambda _: run_worker(config, list(tasks.user_classes), address, True, fingerprint),
+        lambda _: run_worker(config, list(tasks.user_classes), address, True, fingerprint, keys),
     )
     supervisor.wait_all(timeout=float("inf"))
     codes = [os.WEXITSTATUS(c.exit_status or 0) for c in supervisor.children]
     return max(codes, default=0)
+
+
+def _warn(line: str) -> None:
+    print(f"fastswarm: warning: {line}", file=sys.stderr, flush=True)
+
+
+def _master_keys(config: Config, address: str) -> MasterKeys | None:
+    """The master's CURVE keys (``--curve-dir``), or None; one loud line for ``--insecure``."""
+    if config.curve_dir:
+        return load_master_keys(config.curve_dir)
+    if not is_loopback_host(config.master_bind_host):  # Config allowed it: --insecure was given
+        _warn(
+            f"--insecure: {address} admits ANY worker, unencrypted; whoever reaches it can read "
+            "this test and inject results (make keys: fastswarm keygen DIR; then --curve-dir DIR)"
+        )
+    return None
 
 
 class MasterSession(TestControl):
@@ -81,6 +101,7 @@ class MasterSession(TestControl):
         self.aborted_by: CheckResult | None = None  # the check that ended the run (--check-abort)
         self.shape: ShapeDriver | None = None
         self.capacity: CapacitySearch | None = None
+        self.keys: MasterKeys | None = None  # CURVE on tcp:// (--curve-dir)
 
     def run(self) -> int:
         config = self.config
@@ -89,6 +110,7 @@ class MasterSession(TestControl):
         if config.master:
             address = f"tcp://{config.master_bind_host}:{config.master_port}"
             expected = config.expect_workers
+            self.keys = _master_keys(config, address)
         else:
             ipc_dir = tempfile.mkdtemp(prefix="fastswarm-")
             address = f"ipc://{ipc_dir}/master.sock"
@@ -119,7 +141,7 @@ class MasterSession(TestControl):
         )
         set_current(env)
         aggregator = Aggregator()
-        channel = MasterChannel(address, config.max_message_size)
+        channel = MasterChannel(address, self.keys, config.max_message_size)
         channel.start()
         runner = self.runner = MasterRunner(
             env, channel, aggregator, dataclasses.replace(config, expect_workers=expected), self.fingerprint

@@ -160,9 +160,17 @@ class TestControl:
         if config.no_web:
             return
         from fastswarm.web.app import StatusApp
+        from fastswarm.web.guard import HostGuard
         from fastswarm.web.server import WebServer
 
-        app = StatusApp(self, config.web_auth_token, config.users, config.spawn_rate)  # type: ignore[arg-type]
+        guard = HostGuard(config.web_host, config.web_allow_hosts)
+        app = StatusApp(
+            self,  # type: ignore[arg-type]
+            config.web_auth_token,
+            config.users,
+            config.spawn_rate,
+            guard=guard,
+        )
         web = WebServer(app, config.web_host, config.web_port, config.web_auth_token)
         try:
             web.start()

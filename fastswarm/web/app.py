@@ -1,16 +1,19 @@
 """The status endpoint as one WSGI application: routing, auth, JSON errors, static UI.
 
 Plain WSGI (no framework) because the surface is a dozen routes and the master must stay
-light. Rules every route follows: state changes only by POST with a JSON body (415
-otherwise, which also makes cross-site form posts impossible); a bad value is 400 naming
-the field; a wrong method is 405 and an unknown path 404, each with a JSON error body.
+light. Rules every route follows: a request whose Host is not this server is 421 and a
+cross-origin POST 403 (``guard.py``); state changes only by POST with a JSON body (415
+otherwise, which also makes cross-site form posts impossible), read within bounds
+(``body.py``); a bad value is 400 naming the field; a wrong method is 405 and an unknown
+path 404. Every answer but the UI's files and the text exports is JSON, and a client's
+input never gets a 5xx: a 500 means a bug, logged by the master, with no traceback sent.
 """
 
 from __future__ import annotations
 
 import hmac
-import json
 import logging
+import re
 from collections.abc import Callable, Iterable
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -22,14 +25,16 @@ from fastswarm.stats import report
 from fastswarm.stats.html_report import build_html_report
 from fastswarm.stats.prometheus import CONTENT_TYPE as PROMETHEUS_TYPE
 from fastswarm.stats.prometheus import render_metrics
+from fastswarm.web.body import read_json_body
 from fastswarm.web.control import ControlError, SessionControl
+from fastswarm.web.guard import HostGuard
 from fastswarm.web.openapi import openapi_document
+from fastswarm.web.reply import REASONS, Headers, HttpError, Reply, json_reply, text_reply
 from fastswarm.web.swarm import parse_swarm
 
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-MAX_BODY = 64 * 1024
 COOKIE = "fastswarm_token"
 _STATIC_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -38,40 +43,7 @@ _STATIC_TYPES = {
     ".svg": "image/svg+xml",
     ".txt": "text/plain; charset=utf-8",
 }
-_REASONS = {
-    200: "OK",
-    303: "See Other",
-    400: "Bad Request",
-    401: "Unauthorized",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    409: "Conflict",
-    413: "Content Too Large",
-    415: "Unsupported Media Type",
-    500: "Internal Server Error",
-}
-
-Headers = list[tuple[str, str]]
-Reply = tuple[int, Headers, bytes]
-
-
-class HttpError(Exception):
-    """Ends a request with ``status`` and a JSON error body."""
-
-    def __init__(
-        self, status: int, message: str, field: str | None = None, headers: Iterable[tuple[str, str]] = ()
-    ) -> None:
-        super().__init__(message)
-        self.status, self.message, self.field, self.headers = status, message, field, list(headers)
-
-
-def _json(status: int, data: Any, headers: Headers | None = None) -> Reply:
-    body = json.dumps(data, ensure_ascii=False).encode()
-    return status, [("Content-Type", "application/json"), *(headers or [])], body
-
-
-def _text(content_type: str, text: str, headers: Headers | None = None) -> Reply:
-    return 200, [("Content-Type", content_type), *(headers or [])], text.encode()
+_STATIC_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,100}")
 
 
 class StatusApp:
@@ -84,8 +56,10 @@ class StatusApp:
         default_users: int = 1,
         default_spawn_rate: float = 1.0,
         static_dir: Path = STATIC_DIR,
+        guard: HostGuard | None = None,
     ) -> None:
         self.control = control
+        self.guard = guard or HostGuard("127.0.0.1")
         self.token = token or None
         self.default_users = default_users
         self.default_spawn_rate = default_spawn_rate
@@ -93,11 +67,11 @@ class StatusApp:
         get, post = "GET", "POST"
         self.routes: dict[str, dict[str, Callable[[dict[str, Any]], Reply]]] = {
             "/": {get: self._index},
-            "/healthz": {get: lambda env: _json(200, {"status": "ok"})},
-            "/stats": {get: lambda env: _json(200, self.control.snapshot())},
+            "/healthz": {get: lambda env: json_reply(200, {"status": "ok"})},
+            "/stats": {get: lambda env: json_reply(200, self.control.snapshot())},
             "/stats/history": {get: self._history},
             "/metrics": {get: self._metrics},
-            "/openapi.json": {get: lambda env: _json(200, openapi_document())},
+            "/openapi.json": {get: lambda env: json_reply(200, openapi_document())},
             "/report.html": {get: self._report},
             "/stats.csv": {get: lambda env: self._csv(report.stats_csv_text(self.control.aggregator))},
             "/errors.csv": {get: lambda env: self._csv(report.failures_csv_text(self.control.aggregator))},
@@ -110,34 +84,36 @@ class StatusApp:
         try:
             status, headers, body = self.dispatch(environ)
         except HttpError as exc:
-            error: dict[str, Any] = {"error": exc.message}
-            if exc.field:
-                error["field"] = exc.field
-            status, headers, body = _json(exc.status, error, exc.headers)
-        except Exception:  # a bug: answer 500, keep serving
+            status, headers, body = exc.reply()
+        except Exception:  # a bug: log it, answer a JSON 500 (no traceback), keep serving
             log.exception(
-                "status endpoint: %s %s failed", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
+                "status endpoint: %s %s failed",
+                environ.get("REQUEST_METHOD"),
+                ascii(environ.get("PATH_INFO"))[:200],
             )
-            status, headers, body = _json(500, {"error": "internal error; see the master's log"})
+            status, headers, body = json_reply(500, {"error": "internal error; see the master's log"})
         headers += [("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")]
         headers.append(("Content-Length", str(len(body))))
-        start_response(f"{status} {_REASONS.get(status, 'Unknown')}", headers)
+        start_response(f"{status} {REASONS.get(status, 'Unknown')}", headers)
         return [body]
 
     def dispatch(self, environ: dict[str, Any]) -> Reply:
+        self.guard.check(environ)  # before anything else: a rebound name reads nothing either
         path = environ.get("PATH_INFO") or "/"
         method = environ.get("REQUEST_METHOD", "GET").upper()
         if path.startswith("/static/"):
             self._authorize(environ, path)
             if method != "GET":
-                raise HttpError(405, f"{method} {path}: allowed: GET", headers=[("Allow", "GET")])
+                raise HttpError(
+                    405, f"{_clip(method)} {_clip(path)}: allowed: GET", headers=[("Allow", "GET")]
+                )
             return self._static(path[len("/static/") :])
         handlers = self.routes.get(path)
         if handlers is None:
-            raise HttpError(404, f"{path}: no such route (see /openapi.json)")
+            raise HttpError(404, f"{_clip(path)}: no such route (see /openapi.json)")
         if method not in handlers:
             allowed = ", ".join(handlers)
-            raise HttpError(405, f"{method} {path}: allowed: {allowed}", headers=[("Allow", allowed)])
+            raise HttpError(405, f"{_clip(method)} {path}: allowed: {allowed}", headers=[("Allow", allowed)])
         if path != "/healthz":
             self._authorize(environ, path)
         return handlers[method](environ)
@@ -171,10 +147,13 @@ class StatusApp:
         return self._static("index.html")
 
     def _static(self, name: str) -> Reply:
+        missing = HttpError(404, f"/static/{_clip(name)}: no such file")
+        if not _STATIC_NAME.fullmatch(name):  # the folder is flat: no /, no NUL, no ..
+            raise missing
         path = (self.static_dir / name).resolve()
         kind = _STATIC_TYPES.get(path.suffix)
         if kind is None or path.parent != self.static_dir.resolve() or not path.is_file():
-            raise HttpError(404, f"/static/{name}: no such file")
+            raise missing
         return 200, [("Content-Type", kind)], path.read_bytes()
 
     def _history(self, environ: dict[str, Any]) -> Reply:
@@ -191,37 +170,23 @@ class StatusApp:
             }
             for p in points
         ]
-        return _json(200, {"limit": self.control.aggregator.history_limit, "points": data})
+        return json_reply(200, {"limit": self.control.aggregator.history_limit, "points": data})
 
     def _metrics(self, environ: dict[str, Any]) -> Reply:
-        return _text(PROMETHEUS_TYPE, render_metrics(self.control.aggregator, self.control.gauges()))
+        return text_reply(PROMETHEUS_TYPE, render_metrics(self.control.aggregator, self.control.gauges()))
 
     def _report(self, environ: dict[str, Any]) -> Reply:
         html = build_html_report(self.control.aggregator, self.control.run_info())
-        return _text("text/html; charset=utf-8", html)
+        return text_reply("text/html; charset=utf-8", html)
 
     @staticmethod
     def _csv(text: str) -> Reply:
-        return _text("text/csv; charset=utf-8", text)
+        return text_reply("text/csv; charset=utf-8", text)
 
     # -- commands --
-    def _body(self, environ: dict[str, Any]) -> Any:
-        kind = environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
-        if kind != "application/json":
-            raise HttpError(415, f"Content-Type must be application/json, not {kind or 'none'!r}")
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            raise HttpError(400, "Content-Length: not a number", "Content-Length") from None
-        if length > MAX_BODY:
-            raise HttpError(413, f"body: larger than {MAX_BODY} bytes")
-        raw = environ["wsgi.input"].read(length) if length else b""
-        if not raw.strip():
-            return {}
-        try:
-            return json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise HttpError(400, f"body: not valid JSON ({exc})", "body") from None
+    @staticmethod
+    def _body(environ: dict[str, Any]) -> Any:
+        return read_json_body(environ)
 
     def _swarm(self, environ: dict[str, Any]) -> Reply:
         body = self._body(environ)
@@ -234,20 +199,25 @@ class StatusApp:
             raise HttpError(400 if exc.field else 409, str(exc), exc.field) from None
         except FastswarmError as exc:
             raise HttpError(409, str(exc)) from None
-        return _json(200, {"success": True, "message": "swarming started", "state": self._state()})
+        return json_reply(200, {"success": True, "message": "swarming started", "state": self._state()})
 
     def _stop(self, environ: dict[str, Any]) -> Reply:
         self._body(environ)
         self.control.stop_test()
-        return _json(200, {"success": True, "message": "stopped", "state": self._state()})
+        return json_reply(200, {"success": True, "message": "stopped", "state": self._state()})
 
     def _reset(self, environ: dict[str, Any]) -> Reply:
         self._body(environ)
         self.control.reset_stats()
-        return _json(200, {"success": True, "message": "stats reset", "state": self._state()})
+        return json_reply(200, {"success": True, "message": "stats reset", "state": self._state()})
 
     def _state(self) -> str:
         return str(self.control.gauges().state)
+
+
+def _clip(text: str) -> str:
+    """A client's path or method in a message: at most 200 characters."""
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 class _Redirect(HttpError):

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastswarm.web.body import MAX_BODY, MAX_DEPTH
+from fastswarm.web.swarm import MAX_HOST, MAX_RATE, MAX_RUN_TIME, MAX_SPAWN_RATE, MAX_USERS, MIN_RATE
+
 _NUM = {"type": "number"}
 _INT = {"type": "integer"}
 _STR = {"type": "string"}
@@ -97,11 +100,38 @@ HISTORY = _obj(
 )
 SWARM = _obj(
     {
-        "users": {"type": "integer", "minimum": 0, "description": "alias: user_count, locust_count"},
-        "spawn_rate": {"type": "number", "exclusiveMinimum": 0, "description": "alias: hatch_rate"},
-        "host": {"type": "string", "description": "http:// or https:// base URL"},
-        "run_time": {"type": ["number", "string"], "description": "seconds, or 30s / 5m / 1h30m"},
-        "rate": {"type": "number", "exclusiveMinimum": 0, "description": "open model: iterations/s"},
+        "users": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": MAX_USERS,
+            "description": "alias: user_count, locust_count",
+        },
+        "spawn_rate": {
+            "type": "number",
+            "minimum": MIN_RATE,
+            "maximum": MAX_SPAWN_RATE,
+            "description": "alias: hatch_rate",
+        },
+        "host": {
+            "type": "string",
+            "maxLength": MAX_HOST,
+            "pattern": "^https?://",
+            "description": "http:// or https:// base URL: a host name or [IPv6] address, an optional "
+            "port and path, no ?query or #fragment",
+        },
+        "run_time": {
+            "oneOf": [
+                {"type": "number", "minimum": 0, "maximum": MAX_RUN_TIME},
+                {"type": "string", "pattern": "^([0-9]+(\\.[0-9]+)?|([0-9]+(\\.[0-9]+)?(ms|h|m|s))+)$"},
+            ],
+            "description": f"seconds (at most {MAX_RUN_TIME:.0f}: 366 days), or 30s / 5m / 1h30m",
+        },
+        "rate": {
+            "type": "number",
+            "minimum": MIN_RATE,
+            "maximum": MAX_RATE,
+            "description": "open model: iterations/s",
+        },
     },
     required=False,
 )
@@ -116,10 +146,19 @@ def _reply(description: str, schema: dict[str, Any] | None, kind: str = "applica
     return out
 
 
+def _refusals(public: bool = False) -> dict[str, Any]:
+    """What any route may answer before it runs: a foreign Host, a missing token."""
+    out = {"421": _reply("the Host header is not this server (see --web-allow-host)", _ref("Error"))}
+    if not public:
+        out["401"] = _reply("missing or wrong token (with --web-auth-token)", _ref("Error"))
+    return out
+
+
 def _get(
     summary: str, schema: dict[str, Any] | None, kind: str = "application/json", public: bool = False
 ) -> dict[str, Any]:
-    op: dict[str, Any] = {"summary": summary, "responses": {"200": _reply("OK", schema or _STR, kind)}}
+    responses = {"200": _reply("OK", schema or _STR, kind), **_refusals(public)}
+    op: dict[str, Any] = {"summary": summary, "responses": responses}
     if public:
         op["security"] = []
     return {"get": op}
@@ -127,9 +166,15 @@ def _get(
 
 def _post(summary: str, body: dict[str, Any] | None) -> dict[str, Any]:
     errors = {
-        "400": _reply("a bad value; the message names the field", _ref("Error")),
+        "400": _reply(
+            f"a bad value, or a body nested deeper than {MAX_DEPTH} levels; the message names the field",
+            _ref("Error"),
+        ),
+        "403": _reply("the Origin header is another site's (see --web-allow-host)", _ref("Error")),
         "409": _reply("refused in the current state (e.g. no worker connected)", _ref("Error")),
+        "413": _reply(f"the body is larger than {MAX_BODY} bytes", _ref("Error")),
         "415": _reply("the body is not application/json", _ref("Error")),
+        **_refusals(),
     }
     op: dict[str, Any] = {"summary": summary, "responses": {"200": _reply("done", _ref("Result")), **errors}}
     op["requestBody"] = {
@@ -148,7 +193,9 @@ def openapi_document() -> dict[str, Any]:
             "version": "1",
             "description": "Live stats, Prometheus metrics, reports and run control of a fastswarm "
             "master. With --web-auth-token every route but /healthz needs 'Authorization: Bearer "
-            "TOKEN'. State changes only by POST with a JSON body.",
+            "TOKEN'. Only requests whose Host is this server are served, and a POST from a page of "
+            "another site is refused (--web-allow-host lifts both). State changes only by POST with "
+            "a JSON body. A client's input never gets a 5xx.",
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
