@@ -9,10 +9,11 @@ Three things can happen to the master, and each looks different from here:
   address for ``--master-timeout`` (a restarted master takes it as a new worker), then
   ``GaveUp``; on ipc:// (a local run) the master cannot come back, so it gives up at once.
 - **The network between them is cut**: no hang-up, only silence. Silent for three heartbeat
-  intervals, the link opens a fresh connection (a new socket, and a new ZeroMQ identity so
-  the master's ROUTER never sees two connections with one name) and says ``Hello`` again
-  with the same ``worker_id``; TCP on the old one would only retry on a doubling backoff,
-  so this is what brings the worker back within about a second of the network healing.
+  intervals (or half the heartbeat timeout, if sooner), the link opens a fresh connection (a
+  new socket, and a new ZeroMQ identity so the master's ROUTER never sees two connections
+  with one name) and says ``Hello`` again with the same ``worker_id``; TCP on the old one
+  would only retry on a doubling backoff, so this is what brings the worker back within
+  about a second of the network healing.
   Silent past the master's heartbeat timeout, ``recv`` returns ``CutOff`` once: the master
   has given this worker's users to others, so the worker stops them. Silent for
   ``--master-timeout``, ``GaveUp``.
@@ -234,7 +235,9 @@ class MasterLink:
         return None
 
     def _reconnect_after(self) -> float:
-        return max(MIN_RECONNECT_S, RECONNECT_AFTER_BEATS * self.heartbeat_interval)
+        """Silence before a new connection: 3 beats, but well before the master gives up on us."""
+        beats = RECONNECT_AFTER_BEATS * self.heartbeat_interval
+        return max(MIN_RECONNECT_S, min(beats, self.heartbeat_timeout / 2))
 
     def _welcomed(self, welcome: Welcome) -> None:
         """Take the master's heartbeat settings; on a rejoin send what it has not merged,
