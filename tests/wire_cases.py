@@ -13,6 +13,7 @@ import msgpack
 from fastswarm.ipc import wire
 from fastswarm.ipc.messages import (
     PROTOCOL_VERSION,
+    Ack,
     Custom,
     Heartbeat,
     Hello,
@@ -49,8 +50,8 @@ def interval_example(open_model: bool = False) -> IntervalStats:
 
 # One valid message of every type.
 EXAMPLES: list[Any] = [
-    Hello(PROTOCOL_VERSION, 123, "box", "ab" * 32, "0.1.0"),
-    Welcome(1, 2, {"my_opt": 3, "names": ["a", "b"]}),
+    Hello(PROTOCOL_VERSION, 123, "box", "ab" * 32, "0.1.0", "box-123-a1b2c3"),
+    Welcome(1, 2, {"my_opt": 3, "names": ["a", "b"]}, 0.5, 4.0, True),
     Rejected("too many workers"),
     Spawn({"A": 3, "B": 0}, 2.5, "http://127.0.0.1:1", 2),
     SpawningComplete(7),
@@ -59,12 +60,13 @@ EXAMPLES: list[Any] = [
     Quit(),
     ResetStats(),
     Heartbeat(10, 55.5, "running", 1.25),
-    StatsReport(interval_example(), 4, {"k": 1}),
-    StatsReport(interval_example(open_model=True), 4, {}),
+    StatsReport(interval_example(), 4, {"k": 1}, 7),
+    StatsReport(interval_example(open_model=True), 4, {}, 8),
     WorkerError("ValueError", "bad", "Traceback ..."),
     Custom("ping", {"n": [1, 2], "b": b"\x00", "f": None}),
     StartOpen(10.0, 20.0, 5.0, "poisson", 50, 0.5, 30.0, None),
-    SetRate(12.5),
+    SetRate(12.5, 20.0, 3.0),
+    Ack(9),
     Spawn({}, 1.0, None, 1),
 ]
 

@@ -11,6 +11,7 @@ import click
 from fastswarm import __version__
 from fastswarm.cli.capacity_options import capacity_options, capacity_settings
 from fastswarm.cli.distributed_options import distributed_options, distributed_settings
+from fastswarm.cli.heartbeat_options import heartbeat_options, heartbeat_settings
 from fastswarm.cli.option_groups import split_words
 from fastswarm.cli.otel_options import otel_options, otel_settings
 from fastswarm.cli.web_options import web_options, web_settings
@@ -128,6 +129,7 @@ ENV_PREFIX = "FASTSWARM"
 )
 @capacity_options
 @otel_options
+@heartbeat_options
 @click.version_option(__version__, "-V", "--version", prog_name="fastswarm")
 def command(**params: Any) -> Config:
     """Run a load test described by a Locust-style tasks file."""
@@ -164,6 +166,7 @@ def build_config(ctx: click.Context, params: dict[str, Any]) -> Config:
             exclude_tags=split_words(params["exclude_tags"]),
             list_users=params["list_users"],
             **distributed_settings(params),
+            **heartbeat_settings(params, sourced),
             **web_settings(params),
             html_path=params["html_path"],
             hdr_log_path=params["hdr_log_path"],

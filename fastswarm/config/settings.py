@@ -153,6 +153,7 @@ class Config:
     heartbeat_timeout: float = 10.0
     allow_mismatch: bool = False  # take workers whose tasks file or fastswarm version differs
     max_message_size: int = 64 * 1024 * 1024  # ZMQ_MAXMSGSIZE of the protocol sockets (bytes)
+    master_timeout: float = 10.0  # a worker with no master this long stops and exits
     curve_dir: str | None = None  # CURVE keys for tcp:// (fastswarm keygen)
     insecure: bool = False  # allow a non-loopback --master-bind-host without keys
     # status endpoint and reports
@@ -211,6 +212,7 @@ class Config:
             raise ConfigError("--expect-workers: must be at least 1")
         if self.max_message_size < 65536:
             raise ConfigError("--max-message-size: must be at least 65536 (bytes)")
+        self._check_heartbeats()
         if self.master and not (self.curve_dir or self.insecure or is_loopback_host(self.master_bind_host)):
             raise ConfigError(
                 f"--master-bind-host: {self.master_bind_host!r} is reachable from other hosts, and without "
@@ -242,6 +244,17 @@ class Config:
             parse_checks(self.checks)
             parse_checks(self.slos)
         self._check_capacity()
+
+    def _check_heartbeats(self) -> None:
+        if not 0.01 <= self.heartbeat_interval <= 3600:
+            raise ConfigError("--heartbeat-interval: must be between 10ms and 1h")
+        if self.heartbeat_timeout <= self.heartbeat_interval:
+            beat = self.heartbeat_interval
+            raise ConfigError(f"--heartbeat-timeout: must be longer than --heartbeat-interval ({beat:g} s)")
+        if self.heartbeat_timeout > 86400:
+            raise ConfigError("--heartbeat-timeout: must be at most 24h")
+        if not 0 < self.master_timeout <= 86400:
+            raise ConfigError("--master-timeout: must be greater than 0 and at most 24h")
 
     def _check_capacity(self) -> None:
         if not self.find_capacity:

@@ -134,8 +134,10 @@ class ArrivalSchedule:
     def rate_at(self, t: float) -> float:
         return self.profile.rate_at(t)
 
-    def set_rate(self, rate: float, now: float) -> None:
-        """From ``now`` on, a flat ``rate`` (any ramp in progress ends); arrivals already due stay due."""
+    def set_rate(self, rate: float, now: float, rate_end: float | None = None, ramp_s: float = 0.0) -> None:
+        """From ``now`` on, ``rate`` (ramping to ``rate_end`` over ``ramp_s``; flat by default, so
+        any ramp in progress ends); arrivals already due stay due."""
         if rate < 0:
             raise ValueError(f"rate must be >= 0, got {rate!r}")
-        self.profile = RateProfile(rate, rate, 0.0, origin=now, base_units=self.profile.units(now))
+        units = self.profile.units(now)
+        self.profile = RateProfile(rate, rate_end, ramp_s, origin=now, base_units=units)

@@ -98,11 +98,12 @@ class OpenModelRunner:
         self.started_at = time.perf_counter()
         self._pacer = gevent.spawn(self._pace, self.schedule)
 
-    def set_rate(self, rate: float) -> None:
-        """Pace ``rate`` arrivals/s from now on (a ramp in progress ends); wakes the pacer."""
+    def set_rate(self, rate: float, rate_end: float | None = None, ramp_s: float = 0.0) -> None:
+        """Pace ``rate`` arrivals/s from now on, ramping to ``rate_end`` over ``ramp_s`` (flat by
+        default: a ramp in progress ends); wakes the pacer."""
         if self.schedule is None:
             return
-        self.schedule.set_rate(rate, time.perf_counter() - self.started_at)
+        self.schedule.set_rate(rate, time.perf_counter() - self.started_at, rate_end, ramp_s)
         self._wake.set()
 
     def stop(self, timeout: float) -> None:

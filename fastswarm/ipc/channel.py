@@ -16,8 +16,13 @@ from fastswarm.exception import ProtocolError
 from fastswarm.ipc import curve, wire
 from fastswarm.ipc.keys import MasterKeys, WorkerKeys
 from fastswarm.ipc.messages import Message
+from fastswarm.ipc.monitor import SocketMonitor
 
 _LINGER_MS = 1000
+# A connect attempt that gets no answer (a partitioned network drops the SYN) is given up
+# after this long and retried, so a worker reaches its master within about this long after
+# the network heals instead of after TCP's doubling SYN backoff.
+_CONNECT_TIMEOUT_MS = 1000
 
 
 class _Endpoint:
@@ -95,7 +100,13 @@ class MasterChannel(_Endpoint):
 
 
 class WorkerChannel(_Endpoint):
-    """A worker's end: one DEALER connected to the master."""
+    """A worker's end: one DEALER connected to the master.
+
+    ``peer_closed`` turns True when the master's end hangs up (its process died or closed
+    the socket): the socket monitor's ``EVENT_DISCONNECTED``, seen within milliseconds. On
+    tcp:// the same monitor feeds the CURVE handshake watch (libzmq has one per socket).
+    ``linger_ms``: how long ``close`` may spend sending what is still queued.
+    """
 
     def __init__(
         self,
@@ -103,22 +114,46 @@ class WorkerChannel(_Endpoint):
         identity: bytes,
         keys: WorkerKeys | None = None,
         max_message_bytes: int | None = None,
+        linger_ms: int = _LINGER_MS,
     ) -> None:
         super().__init__()
         self.connect_address = connect_address
         self.identity = identity
         self.keys = keys
         self.max_message_bytes = max_message_bytes
+        self.linger_ms = linger_ms
+        self.peer_closed = False
+        self.monitor: SocketMonitor | None = None
         self._watch: curve.HandshakeWatch | None = None
 
     def start(self) -> None:
         """Create the context and connect; call in the worker process, after fork."""
         security = curve.client_options(self.keys) if self.keys is not None else []
-        options: list[tuple[int, int | bytes]] = [(zmq.IDENTITY, self.identity), (zmq.LINGER, _LINGER_MS)]
+        options: list[tuple[int, int | bytes]] = [
+            (zmq.IDENTITY, self.identity),
+            (zmq.LINGER, self.linger_ms),
+            (zmq.CONNECT_TIMEOUT, _CONNECT_TIMEOUT_MS),
+        ]
         socket = self._open(zmq.DEALER, [*options, *_size_limit(self.max_message_bytes), *security])
-        self._watch = curve.watch_worker(socket, self.connect_address, self.keys)
+        self.monitor = SocketMonitor(socket, zmq.EVENT_DISCONNECTED | curve.HANDSHAKE_EVENTS)
+        self.monitor.add_listener(self._on_event)
+        self._watch = curve.watch_worker(socket, self.connect_address, self.keys, self.monitor)
         self._guards = [self._watch] if self._watch is not None else []
+        self.monitor.start()
         socket.connect(self.connect_address)
+
+    def _on_event(self, event: int, value: int) -> None:
+        if event == zmq.EVENT_DISCONNECTED:
+            self.peer_closed = True
+
+    def close(self, linger_ms: int | None = None) -> None:
+        """Close; ``linger_ms=0`` drops what is still queued (a connection being replaced)."""
+        if self.monitor is not None:
+            self.monitor.stop()
+            self.monitor = None
+        if linger_ms is not None and self._socket is not None:
+            self._socket.setsockopt(zmq.LINGER, linger_ms)
+        super().close()
 
     @property
     def handshake_failure(self) -> str | None:

@@ -6,6 +6,9 @@ fails, comes from an unknown peer before its Hello, or goes the wrong way is dro
 counted in ``protocol_errors`` and logged (rate-limited, naming the peer); an exception in
 a handler (the tasks file's ``register_message`` handlers included) is logged with its
 traceback and the next message is taken.
+
+Joins, losses and rejoins, and sharing a test out again when the live workers change, are
+``membership.py``'s; the open model's commands are ``open_control.py``'s.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from typing import Any, assert_never
 import gevent
 from gevent.event import Event
 
-from fastswarm.config.options import shareable_options
 from fastswarm.engine.distribution import (
     split_across_workers,
     split_rate,
@@ -28,7 +30,9 @@ from fastswarm.engine.distribution import (
 from fastswarm.exception import ProtocolError
 from fastswarm.ipc.admission import Door, Fingerprint
 from fastswarm.ipc.channel import MasterChannel
+from fastswarm.ipc.membership import Membership
 from fastswarm.ipc.messages import (
+    Ack,
     Custom,
     CustomMessage,
     Heartbeat,
@@ -57,7 +61,7 @@ from fastswarm.user.env import Environment
 log = logging.getLogger(__name__)
 
 
-class MasterRunner(OpenModelControl):
+class MasterRunner(Membership, OpenModelControl):
     """Coordinates the workers; ``environment.runner`` in the master. Generates no load."""
 
     def __init__(
@@ -79,6 +83,10 @@ class MasterRunner(OpenModelControl):
         self.spawn_rate = options.spawn_rate
         self.worker_errors: list[WorkerError] = []
         self.on_worker_lost: Callable[[WorkerInfo, str], None] | None = None
+        # (worker, seconds it was away, or None when it reconnected before it was missed)
+        self.on_worker_rejoined: Callable[[WorkerInfo, float | None], None] | None = None
+        self.test_generation = 0  # counts tests: a worker's reports belong to the one it was given
+        self._class_counts: dict[str, int] = {}  # the closed test's users per class, all workers
         self._handlers: dict[str, Callable[..., None]] = {}
         self._greenlets: list[gevent.Greenlet] = []
         self._changed = Event()
@@ -87,6 +95,7 @@ class MasterRunner(OpenModelControl):
         self._peer_log = ThrottledLog(log)
         self.door = Door(fingerprint, bool(getattr(options, "allow_mismatch", False)), self._peer_log)
         self.init_open_model()
+        self.init_membership()
 
     # -- Locust's runner API --
     @property
@@ -133,6 +142,9 @@ class MasterRunner(OpenModelControl):
         if host:
             env.host = host
         if self.state in (RunState.READY, RunState.STOPPED):
+            self.test_generation += 1
+            for worker in self.workers.values():
+                worker.share = {}
             self.aggregator.reset()
             self.aggregator.start(time.time())
             env.events.test_start.fire(environment=env)
@@ -163,22 +175,55 @@ class MasterRunner(OpenModelControl):
         of the others are stopped.
         """
         env = self.environment
-        workers = self._workers_by_index()
+        self._workers_by_index()
         self._begin_test(host)
         self.target_users, self.spawn_rate = users, spawn_rate
         self.open_model, self.aggregator.target_rate = False, None
         if user_classes is None:
-            counts = users_per_class(env.user_classes, users)
+            self._class_counts = users_per_class(env.user_classes, users)
         else:
-            counts = users_per_class_among(env.user_classes, user_classes, users)
-        shares = split_across_workers(counts, len(workers))
-        rates = split_rate(spawn_rate, [sum(share.values()) for share in shares])
-        self.state = RunState.SPAWNING
+            self._class_counts = users_per_class_among(env.user_classes, user_classes, users)
+        self._deal(from_zero=True)
+
+    def rebalance(self) -> None:
+        """Share the running test out again among the live workers (one joined, rejoined or
+        was lost): users move at the spawn rate, the open model's rate is split anew."""
+        if self.state not in (RunState.SPAWNING, RunState.RUNNING) or not self.alive_workers():
+            return
+        if self.open_model:
+            self.rebalance_open()
+        else:
+            self._deal(from_zero=False)
+
+    def _deal(self, from_zero: bool) -> None:
+        """Send each live worker whose share changed a Spawn with it.
+
+        The spawn rate is split so that every worker's ramp ends together: in proportion to
+        each one's users when a test starts (``from_zero``), else to the users each one must
+        start or stop, so moving users never goes faster than ``--spawn-rate`` in all.
+        """
+        workers = sorted(self.alive_workers(), key=lambda w: w.index)
+        shares = split_across_workers(self._class_counts, len(workers))
+        totals = [sum(share.values()) for share in shares]
+        had = [sum(w.share.values()) for w in workers]
+        moves = totals if from_zero else [abs(t - h) for t, h in zip(totals, had, strict=True)]
+        rates = split_rate(self.spawn_rate, moves)
         for worker, share, rate in zip(workers, shares, rates, strict=True):
-            worker.spawned = False
-            worker.stopped = False
-            # A worker with no users still needs a rate > 0; it spawns nothing.
-            self.channel.send(worker.identity, Spawn(share, rate or spawn_rate, env.host, self._expected))
+            if not from_zero and share == worker.share and worker.assigned_test == self.test_generation:
+                continue
+            worker.share, worker.assigned_test = share, self.test_generation
+            worker.spawned = worker.stopped = False
+            self.state = RunState.SPAWNING
+            rate = rate or self.spawn_rate  # a worker with nothing to change still needs a rate > 0
+            self.channel.send(worker.identity, Spawn(share, rate, self.environment.host, self._expected))
+
+    def _resend_share(self, worker: WorkerInfo) -> None:
+        """Send a worker that reconnected its part again (its old connection may have lost it)."""
+        if self.open_model:
+            self.resend_rate(worker)
+        elif worker.assigned_test == self.test_generation:
+            spawn = Spawn(worker.share, self.spawn_rate, self.environment.host, self._expected)
+            self.channel.send(worker.identity, spawn)
 
     def send_stop(self, force: bool) -> None:
         """Tell every live worker to stop its users (at once when ``force``); does not wait."""
@@ -222,22 +267,6 @@ class MasterRunner(OpenModelControl):
             self.channel.send(worker.identity, Quit())
         gevent.killall(self._greenlets, block=True, timeout=2)
 
-    def mark_lost(self, worker: WorkerInfo, reason: str) -> None:
-        """A worker died or went silent: say so, and carry on with the rest."""
-        if not worker.alive:
-            return
-        worker.alive = False
-        worker.state = "missing"
-        worker.users = 0
-        worker.lost_reason = reason
-        if self.on_worker_lost is not None:
-            self.on_worker_lost(worker, reason)
-        else:
-            log.warning("%s lost: %s", worker.describe(), reason)
-        if self.open_model and self.state is RunState.RUNNING and self.alive_workers():
-            self.set_rate(self.target_rate or 0.0)  # the others take over its share of the rate
-        self._changed.set()
-
     # -- inbox --
     def _receive_loop(self) -> None:
         while True:
@@ -250,27 +279,33 @@ class MasterRunner(OpenModelControl):
                 self._peer_log.log(logging.ERROR, "recv", "receiving a message failed", exc_info=True)
                 gevent.sleep(0.1)
                 continue
-            worker = self.workers.get(identity)
-            if worker is not None:
-                worker.last_seen = time.monotonic()
-            try:
-                self.handle(identity, worker, message)
-            except Exception:  # noqa: BLE001 - logged with its traceback; the next message is taken
-                name = type(message).__name__
-                self._peer_log.log(
-                    logging.ERROR,
-                    ("handler", name),
-                    "handling %s from %s failed; carrying on",
-                    name,
-                    self._peer(identity),
-                    exc_info=True,
-                )
-            self._changed.set()
+            self.deliver(identity, message)
+
+    def deliver(self, identity: bytes, message: Message) -> None:
+        """Handle one decoded message from ``identity``; whatever a handler raises is logged."""
+        worker, current = self.route(identity)
+        if worker is not None and not current:
+            return  # a connection it left behind: what comes on it is merged or resent already
+        if worker is not None:
+            worker.last_seen = time.monotonic()
+        try:
+            self.handle(identity, worker, message)
+        except Exception:  # noqa: BLE001 - logged with its traceback; the next message is taken
+            name = type(message).__name__
+            self._peer_log.log(
+                logging.ERROR,
+                ("handler", name),
+                "handling %s from %s failed; carrying on",
+                name,
+                self._peer(identity),
+                exc_info=True,
+            )
+        self._changed.set()
 
     def _drop(self, identity: bytes, reason: str) -> None:
         """Count a message that is dropped, and say so (rate-limited), naming its sender."""
         self.protocol_errors += 1
-        worker = self.workers.get(identity)
+        worker, _ = self.route(identity)
         if worker is not None:
             worker.protocol_errors += 1
         self._peer_log.log(
@@ -278,7 +313,7 @@ class MasterRunner(OpenModelControl):
         )
 
     def _peer(self, identity: bytes) -> str:
-        return self.door.name(identity, self.workers.get(identity))
+        return self.door.name(identity, self.route(identity)[0])
 
     def handle(self, identity: bytes, worker: WorkerInfo | None, message: Message) -> None:
         env = self.environment
@@ -290,16 +325,11 @@ class MasterRunner(OpenModelControl):
                 self._welcome(identity, message)
             case StatsReport():
                 assert worker is not None
-                worker.users = message.users
-                try:
-                    self.aggregator.add(worker.client_id, message.interval)
-                except ValueError as exc:  # a histogram that is not one: nothing was merged
-                    self._drop(identity, f"stats report: {exc}")
-                    return
-                if message.custom and env.events.worker_report:
-                    env.events.worker_report.fire(client_id=worker.client_id, data=message.custom)
+                self._take_report(identity, worker, message)
             case Heartbeat():
                 assert worker is not None
+                if not worker.alive:
+                    return  # from a lost worker's connection, before it says Hello again
                 worker.users, worker.cpu_percent = message.users, message.cpu_percent
                 worker.state, worker.loop_lag_ms = message.state, message.loop_lag_ms
                 if message.state in ("spawning", "running"):  # self-check: was the generator the limit?
@@ -326,6 +356,8 @@ class MasterRunner(OpenModelControl):
                 self._dispatch_custom(worker, message)
             case Welcome() | Rejected() | Spawn() | Stop() | Quit() | ResetStats() | StartOpen() | SetRate():
                 self._drop(identity, f"{type(message).__name__} goes from master to worker, not back")
+            case Ack():
+                self._drop(identity, f"{type(message).__name__} goes from master to worker, not back")
             case _:
                 assert_never(message)
 
@@ -347,27 +379,6 @@ class MasterRunner(OpenModelControl):
                 worker.describe(),
                 exc_info=True,
             )
-
-    def _welcome(self, identity: bytes, hello: Hello) -> None:
-        verdict = self.door.judge(hello)
-        if verdict.refuse is None and identity in self.workers and self.workers[identity].alive:
-            return
-        used = {w.index for w in self.alive_workers()}
-        index = next(i for i in range(len(used) + 1) if i not in used)
-        reason = verdict.refuse
-        if reason is None and index >= self._expected:
-            reason = f"the master expects {self._expected} workers"
-        if reason is not None:
-            self.door.refuse(identity, hello, reason)
-            self.channel.send(identity, Rejected(reason))
-            return
-        worker = self.workers[identity] = WorkerInfo(
-            identity, index, hello.pid, hello.hostname, last_seen=time.monotonic()
-        )
-        if verdict.warning is not None:
-            log.warning("%s: %s", worker.describe(), verdict.warning)
-        log.info("%s joined", worker.describe())
-        self.channel.send(identity, Welcome(index, self._expected, shareable_options(self.options)))
 
     def _heartbeat_loop(self) -> None:
         interval, timeout = self.options.heartbeat_interval, self.options.heartbeat_timeout

@@ -31,6 +31,7 @@ import zmq.green as zmq
 from zmq.auth.base import Authenticator
 
 from fastswarm.ipc.keys import MasterKeys, WorkerKeys
+from fastswarm.ipc.monitor import SocketMonitor
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ _WATCHED = (
     | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
     | zmq.EVENT_HANDSHAKE_FAILED_AUTH
 )
+HANDSHAKE_EVENTS = _WATCHED
 _MISMATCH = int(zmq.PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
 # A mechanism mismatch, and a handshake the other side hung up on (often that same mismatch,
 # seen by the side that did not notice it first), in words for each side: (master?, keys?).
@@ -111,8 +113,11 @@ def guard_master(socket: zmq.Socket, address: str, keys: MasterKeys | None) -> l
     return guards
 
 
-def watch_worker(socket: zmq.Socket, address: str, keys: WorkerKeys | None) -> HandshakeWatch | None:
-    """On tcp://, a started watch of a worker's handshakes with the master (None on ipc://)."""
+def watch_worker(
+    socket: zmq.Socket, address: str, keys: WorkerKeys | None, monitor: SocketMonitor | None = None
+) -> HandshakeWatch | None:
+    """On tcp://, a started watch of a worker's handshakes with the master (None on ipc://);
+    given ``monitor`` (the socket's, which the channel also reads), it listens there."""
     if not address.startswith("tcp://"):
         return None
     failures = RateLimitedLog()
@@ -122,7 +127,10 @@ def watch_worker(socket: zmq.Socket, address: str, keys: WorkerKeys | None) -> H
         master=False,
         has_keys=keys is not None,
     )
-    watch.start()
+    if monitor is not None:
+        watch.listen(monitor)
+    else:
+        watch.start()
     return watch
 
 
@@ -242,6 +250,10 @@ class HandshakeWatch:
     def start(self) -> None:
         self._monitor = self._socket.get_monitor_socket(_WATCHED)
         self._greenlet = gevent.spawn(self._read, self._monitor)
+
+    def listen(self, monitor: SocketMonitor) -> None:
+        """Take the handshake events of a monitor someone else owns (libzmq has one per socket)."""
+        monitor.add_listener(lambda event, value: self._event(event, value) if event & _WATCHED else None)
 
     def stop(self) -> None:
         if self._greenlet is not None:

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from fastswarm.stats.model import IntervalStats
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +22,8 @@ class Hello:
 
     ``tasks_sha256`` (hex) of the tasks file's bytes and ``fastswarm_version`` let the master
     refuse a worker that would run other code than its own (unless --allow-mismatch).
+    ``worker_id`` names the worker process for its whole life: each connection it makes has
+    its own ZeroMQ identity, and a Hello on a new one with a known ``worker_id`` is a rejoin.
     """
 
     TAG: ClassVar[bytes] = b"hello"
@@ -30,21 +32,31 @@ class Hello:
     hostname: str
     tasks_sha256: str = ""
     fastswarm_version: str = ""
+    worker_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Welcome:
-    """Master → worker: your place in the swarm and the options every worker shares."""
+    """Master → worker: your place in the swarm and the options every worker shares.
+
+    ``heartbeat_interval``/``heartbeat_timeout`` are the master's: the worker beats at that
+    interval and, silent for the timeout, knows the master has given its users to others.
+    ``rejoined``: the master took this worker back into the test it was in, so the stats
+    reports it could not deliver are wanted (else it starts afresh: a new master or test).
+    """
 
     TAG: ClassVar[bytes] = b"welcome"
     worker_index: int
     worker_count: int
     options: dict[str, Any] = field(default_factory=dict)
+    heartbeat_interval: float = 1.0
+    heartbeat_timeout: float = 10.0
+    rejoined: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Rejected:
-    """Master → worker: refused (wrong protocol version, or too many workers); the worker exits."""
+    """Master → worker: refused (another protocol, tasks file or fastswarm); the worker exits."""
 
     TAG: ClassVar[bytes] = b"rejected"
     reason: str
@@ -112,12 +124,26 @@ class Heartbeat:
 
 @dataclass(frozen=True, slots=True)
 class StatsReport:
-    """Worker → master, every report interval: what the worker recorded since the last one."""
+    """Worker → master, every report interval: what the worker recorded since the last one.
+
+    ``seq`` numbers a worker's reports 1, 2, 3... from its join; the master merges each
+    number once, in order, and answers ``Ack``: a report resent after a reconnect is never
+    counted twice, and one lost with a dropped connection is resent (``ipc/link.py``).
+    """
 
     TAG: ClassVar[bytes] = b"stats"
     interval: IntervalStats
     users: int
     custom: dict[str, Any] = field(default_factory=dict)
+    seq: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    """Master → worker: every stats report up to ``seq`` is merged (or was a duplicate)."""
+
+    TAG: ClassVar[bytes] = b"ack"
+    seq: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,10 +187,13 @@ class StartOpen:
 
 @dataclass(frozen=True, slots=True)
 class SetRate:
-    """Master → worker: from now on pace ``rate`` iterations/s (this worker's share)."""
+    """Master → worker: from now on pace ``rate`` iterations/s (this worker's share), ramping
+    to ``rate_end`` over ``ramp_s`` (the rest of a ramp, when workers are rebalanced mid-ramp)."""
 
     TAG: ClassVar[bytes] = b"rate"
     rate: float
+    rate_end: float | None = None
+    ramp_s: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +217,7 @@ Message = (
     | ResetStats
     | Heartbeat
     | StatsReport
+    | Ack
     | WorkerError
     | Custom
     | StartOpen
@@ -206,6 +236,7 @@ MESSAGE_TYPES: tuple[type, ...] = (
     ResetStats,
     Heartbeat,
     StatsReport,
+    Ack,
     WorkerError,
     Custom,
     StartOpen,

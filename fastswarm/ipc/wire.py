@@ -23,6 +23,7 @@ from fastswarm.ipc import schema
 from fastswarm.ipc.messages import (
     MESSAGE_TYPES,
     PROTOCOL_VERSION,
+    Ack,
     Custom,
     Heartbeat,
     Hello,
@@ -49,6 +50,8 @@ MAX_KEY = 1024  # a user class, option or custom message type name
 MAX_HOST = 2048
 MAX_REASON = 4096
 MAX_WORKERS = 1_000_000
+MAX_WORKER_ID = 320  # a host name, a pid and a random tag
+MAX_SECONDS = 86_400.0  # heartbeat interval and timeout
 MAX_FREE_ITEMS = 1_000_000  # values in one custom message's data (the message size bounds it too)
 
 _name = text(MAX_KEY)
@@ -57,8 +60,22 @@ _free = schema.plain(MAX_FREE_ITEMS)
 _free_map = schema.mapping(_name, _free, 10_000)
 
 _SCHEMAS: dict[type, tuple[Check, ...]] = {
-    Hello: (integer(0, 255), integer(0, 2**31), text(255, True), text(128, True), text(64, True)),
-    Welcome: (integer(0, MAX_WORKERS), integer(1, MAX_WORKERS), _free_map),
+    Hello: (
+        integer(0, 255),
+        integer(0, 2**31),
+        text(255, True),
+        text(128, True),
+        text(64, True),
+        text(MAX_WORKER_ID, True),
+    ),
+    Welcome: (
+        integer(0, MAX_WORKERS),
+        integer(1, MAX_WORKERS),
+        _free_map,
+        number(0.0, MAX_SECONDS),
+        number(0.0, MAX_SECONDS),
+        schema.boolean,
+    ),
     Rejected: (text(MAX_REASON),),
     Spawn: (schema.mapping(_name, integer(), 10_000), number(), _host, integer(1, MAX_WORKERS)),
     SpawningComplete: (integer(),),
@@ -67,7 +84,8 @@ _SCHEMAS: dict[type, tuple[Check, ...]] = {
     Quit: (),
     ResetStats: (),
     Heartbeat: (integer(), number(0.0, 1e6), schema.choice("", *WORKER_STATES), number()),
-    StatsReport: (load_interval, integer(), _free_map),
+    StatsReport: (load_interval, integer(), _free_map, integer()),
+    Ack: (integer(),),
     WorkerError: (_name, text(MAX_ERROR), text(MAX_TRACEBACK)),
     Custom: (_name, _free),
     StartOpen: (
@@ -80,7 +98,7 @@ _SCHEMAS: dict[type, tuple[Check, ...]] = {
         number(),
         _host,
     ),
-    SetRate: (number(),),
+    SetRate: (number(), optional(number()), number()),
 }
 
 

@@ -3,14 +3,18 @@
 Its loop over the master's messages ends only on Quit or when the master is lost: a
 message that does not decode is dropped, counted (``protocol_errors``) and logged at a
 bounded rate; a handler that raises (a tasks file's ``register_message`` handler too) is
-logged with its traceback and the next message is taken.
+logged with its traceback and the next message is taken. The link (``ipc/link.py``) says
+when the master hung up (users stop at once), when it has been silent past its heartbeat
+timeout (it gave these users to others: they stop, and the worker waits to rejoin) and
+when ``--master-timeout`` has passed with no master (the worker exits 1).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
-import resource
+import secrets
 import socket
 import time
 import traceback
@@ -22,13 +26,15 @@ import gevent
 from fastswarm.config.options import merge_remote_options
 from fastswarm.engine.loop_lag import LoopLagMeter
 from fastswarm.engine.open_model import OpenModelRunner
+from fastswarm.engine.process_meter import CpuMeter, resident_bytes
 from fastswarm.engine.runner import UserRunner
 from fastswarm.exception import ProtocolError
 from fastswarm.ipc.admission import Fingerprint
-from fastswarm.ipc.channel import WorkerChannel
 from fastswarm.ipc.keys import WorkerKeys
+from fastswarm.ipc.link import CutOff, GaveUp, MasterGone, MasterLink
 from fastswarm.ipc.messages import (
     PROTOCOL_VERSION,
+    Ack,
     Custom,
     CustomMessage,
     Heartbeat,
@@ -54,37 +60,20 @@ from fastswarm.user.env import Environment, set_current
 log = logging.getLogger(__name__)
 
 MessageHandler = Callable[..., None]
-
-
-class CpuMeter:
-    """This process's CPU use, as a percentage of one core since the previous reading."""
-
-    def __init__(self) -> None:
-        self._last_cpu = self._cpu()
-        self._last_wall = time.monotonic()
-
-    @staticmethod
-    def _cpu() -> float:
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        return usage.ru_utime + usage.ru_stime
-
-    def read(self) -> float:
-        cpu, wall = self._cpu(), time.monotonic()
-        spent, elapsed = cpu - self._last_cpu, wall - self._last_wall
-        self._last_cpu, self._last_wall = cpu, wall
-        return 100.0 * spent / elapsed if elapsed > 0 else 0.0
+_TICK_S = 0.25  # how often the serve loop looks at the link when the master says nothing
 
 
 class WorkerRunner:
     """The worker's side of the protocol; ``environment.runner`` in a worker process."""
 
     def __init__(
-        self, environment: Environment, channel: WorkerChannel, options: Any, forked: bool = False
+        self, environment: Environment, channel: MasterLink, options: Any, forked: bool = False
     ) -> None:
         self.environment = environment
         self.forked = forked
         self.channel = channel
         self.options = options
+        self.heartbeat_interval: float = options.heartbeat_interval  # the master's, once welcomed
         self.client_id = channel.identity.decode()
         if environment.recorder is None:
             raise ValueError("a worker's environment needs a recorder")
@@ -129,29 +118,62 @@ class WorkerRunner:
         try:
             while True:
                 try:
-                    message = self.channel.recv(timeout_s=self.options.heartbeat_timeout)
+                    item = self.channel.recv(timeout_s=_TICK_S)
                 except ProtocolError as exc:
                     self.protocol_errors += 1
                     text = "worker %s: dropped a message from the master: %s"
                     self._log.log(logging.WARNING, "bad", text, self.client_id, exc)
                     continue
-                if message is None or self.master_lost:
-                    log.error("worker %s: lost the master; stopping", self.client_id)
-                    self.master_lost = True
+                if self.master_lost:  # our parent, the master or the local supervisor, is gone
+                    log.error("worker %s: lost the master (its process is gone); stopping", self.client_id)
                     self._stop(force=True)
                     return 1
-                if isinstance(message, Quit):
-                    if self.state != "stopped" and self.state != "ready":
+                match item:
+                    case None:
+                        continue
+                    case MasterGone():
+                        code = self._master_gone()
+                        if code is not None:
+                            return code
+                    case CutOff():
+                        text = "worker %s: no word from the master for %.1f s: it gives these users to others"
+                        log.warning(text + "; stopping them, trying to rejoin", self.client_id, item.silent_s)
                         self._stop(force=True)
-                    return 0
-                try:
-                    self.handle(message)
-                except Exception:  # noqa: BLE001 - logged with its traceback; the next message is taken
-                    name = type(message).__name__
-                    text = "worker %s: handling %s from the master failed; carrying on"
-                    self._log.log(logging.ERROR, name, text, self.client_id, name, exc_info=True)
+                    case GaveUp():
+                        log.error("worker %s: lost the master: %s; stopping", self.client_id, item.reason)
+                        self._stop(force=True)
+                        return 1
+                    case Quit():
+                        if self.state != "stopped" and self.state != "ready":
+                            self._stop(force=True)
+                        return 0
+                    case _:
+                        self._handle_safely(item)
         finally:
             gevent.killall(background)
+
+    def _handle_safely(self, message: Message) -> None:
+        try:
+            self.handle(message)
+        except Exception:  # noqa: BLE001 - logged with its traceback; the next message is taken
+            name = type(message).__name__
+            text = "worker %s: handling %s from the master failed; carrying on"
+            self._log.log(logging.ERROR, name, text, self.client_id, name, exc_info=True)
+
+    def _master_gone(self) -> int | None:
+        """The master hung up: stop the users now; 1 to exit, None to wait for a master."""
+        if not self.channel.can_retry:
+            log.error("worker %s: the master's process is gone; stopping", self.client_id)
+            self._stop(force=True)
+            return 1
+        log.error(
+            "worker %s: the master hung up; users stopped, trying %s for %.0f s (--master-timeout)",
+            self.client_id,
+            self.channel.address,
+            self.channel.master_timeout,
+        )
+        self._stop(force=True)
+        return None
 
     def handle(self, message: Message) -> None:
         env = self.environment
@@ -169,7 +191,7 @@ class WorkerRunner:
             case StartOpen():
                 self._start_open(message)
             case SetRate():
-                self.open.set_rate(message.rate)
+                self.open.set_rate(message.rate, message.rate_end, message.ramp_s)
             case Stop():
                 if self._stopping is None or message.force:
                     if self._stopping is not None:
@@ -178,16 +200,39 @@ class WorkerRunner:
             case ResetStats():
                 self.recorder.reset()
                 env.events.reset_stats.fire()
-            case Heartbeat():
+            case Heartbeat() | Ack():
                 pass
             case Custom():
                 self._dispatch_custom(message)
-            case Welcome() | Rejected() | Hello() | SpawningComplete() | StatsReport() | Stopped():
+            case Welcome():
+                self._welcomed(message)
+            case Rejected():  # a rejoin refused: nothing else to do here
+                log.error("worker %s: the master refused this worker: %s", self.client_id, message.reason)
+                self.master_lost = True
+            case Hello() | SpawningComplete() | StatsReport() | Stopped():
                 log.warning("worker %s: unexpected %s from master", self.client_id, type(message).__name__)
             case WorkerError() | Quit():
                 pass
             case _:
                 assert_never(message)
+
+    def _welcomed(self, message: Welcome) -> None:
+        """A Welcome after a reconnect: taken back into the same test (carry on; the master
+        sends this worker's share), or admitted afresh by a new master or for a new test."""
+        env = self.environment
+        env.worker_index, env.worker_count = message.worker_index, message.worker_count
+        self.heartbeat_interval = message.heartbeat_interval
+        if message.rejoined:
+            log.warning("worker %s: rejoined the master (worker %d)", self.client_id, message.worker_index)
+            return
+        log.warning("worker %s: joined the master afresh (worker %d)", self.client_id, message.worker_index)
+        if self.state not in ("ready", "stopped"):
+            self.users.stop(timeout=0)
+            self.open.stop(timeout=0)
+            env.events.test_stop.fire(environment=env)
+        self.recorder.take_interval()  # another test's numbers: the new master must not get them
+        self.recorder.disable_open_model()
+        self.state = "ready"
 
     def _start_open(self, message: StartOpen) -> None:
         """Open model: pace this worker's share of the rate, with corrected latency recorded."""
@@ -248,7 +293,9 @@ class WorkerRunner:
         while True:
             gevent.sleep(max(0.0, next_at - time.monotonic()))
             next_at += interval
-            if self.state in ("spawning", "running", "stopping"):
+            # Cut off from the master, the recorder keeps one interval open instead of
+            # making reports to hold: the backlog stays short however long it lasts.
+            if self.state in ("spawning", "running", "stopping") and self.channel.deliverable:
                 self._send_report()
 
     def _send_report(self) -> None:
@@ -261,10 +308,9 @@ class WorkerRunner:
             self.channel.send(StatsReport(interval, self.user_count, custom))
 
     def _heartbeat_loop(self) -> None:
-        interval = self.options.heartbeat_interval
         parent = os.getppid()
         while True:
-            gevent.sleep(interval)
+            gevent.sleep(max(0.01, self.heartbeat_interval))
             self._loop_lag_ms = self._lag.take_max_ms()
             if self.forked and os.getppid() != parent:
                 self.master_lost = True
@@ -276,17 +322,8 @@ class WorkerRunner:
                 events.heartbeat.fire(client_id=self.client_id, timestamp=time.time())
             if events.usage_monitor:
                 events.usage_monitor.fire(
-                    environment=self.environment, cpu_usage=cpu, memory_usage=_resident_bytes()
+                    environment=self.environment, cpu_usage=cpu, memory_usage=resident_bytes()
                 )
-
-
-def _resident_bytes() -> int:
-    """This process's resident memory (Linux /proc; 0 where it cannot be read)."""
-    try:
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[1]) * resource.getpagesize()
-    except (OSError, ValueError, IndexError):
-        return 0
 
 
 def run_worker(
@@ -303,24 +340,29 @@ def run_worker(
     master running something else refuses this worker, which then exits 1 saying why.
     ``keys``: CURVE on tcp://.
     """
-    identity = f"{socket.gethostname()}-{os.getpid()}".encode()
-    channel = WorkerChannel(address, identity, keys, getattr(options, "max_message_size", None))
-    channel.start()
+    hostname, pid = socket.gethostname(), os.getpid()
+    worker_id = f"{hostname}-{pid}-{secrets.token_hex(3)}"  # unique even where pids repeat (containers)
     fp = fingerprint or Fingerprint("", "")
+    hello = Hello(PROTOCOL_VERSION, pid, hostname, fp.tasks_sha256, fp.version, worker_id)
+    size_limit = getattr(options, "max_message_size", None)
+    link = MasterLink(address, hello, getattr(options, "master_timeout", 10.0), size_limit, keys)
+    link.open()
     try:
-        channel.send(Hello(PROTOCOL_VERSION, os.getpid(), socket.gethostname(), fp.tasks_sha256, fp.version))
-        reply = channel.recv(timeout_s=options.expect_workers_timeout)
+        reply = link.join(timeout_s=options.expect_workers_timeout)
         if reply is None:
-            why = channel.handshake_failure  # a CURVE refusal ends the wait early
+            why = link.handshake_failure  # a CURVE refusal ends the wait early
             detail = f": {why}" if why else ""
-            log.error("worker %s: no answer from the master at %s%s", identity.decode(), address, detail)
+            log.error("worker %s: no answer from the master at %s%s", worker_id, address, detail)
             return 1
         if isinstance(reply, Rejected):
-            log.error("worker %s: the master refused this worker: %s", identity.decode(), reply.reason)
+            log.error("worker %s: the master refused this worker: %s", worker_id, reply.reason)
             return 1
         if not isinstance(reply, Welcome):
-            log.error("worker %s: expected a welcome, got %s", identity.decode(), type(reply).__name__)
+            log.error("worker %s: expected a welcome, got %s", worker_id, type(reply).__name__)
             return 1
+        if dataclasses.is_dataclass(options) and not isinstance(options, type):
+            beat, timeout = reply.heartbeat_interval, reply.heartbeat_timeout
+            options = dataclasses.replace(options, heartbeat_interval=beat, heartbeat_timeout=timeout)
         env = Environment(
             role="worker",
             user_classes=user_classes,
@@ -332,7 +374,7 @@ def run_worker(
             parsed_options=merge_remote_options(options, reply.options),
         )
         env.events.request.bind(env.recorder)
-        runner = WorkerRunner(env, channel, options, forked)
+        runner = WorkerRunner(env, link, options, forked)
         env.runner = runner
         set_current(env)
         try:
@@ -342,7 +384,7 @@ def run_worker(
             env.events.quit.fire(exit_code=code)
             return code
         except Exception as exc:  # noqa: BLE001 - reported to the master, then this worker exits
-            channel.send(WorkerError(type(exc).__name__, str(exc), traceback.format_exc()))
+            link.send(WorkerError(type(exc).__name__, str(exc), traceback.format_exc()))
             return 1
     finally:
-        channel.close()
+        link.close()

@@ -92,6 +92,7 @@ class MasterSession(TestControl):
         self.done = Event()
         self.interrupts = 0
         self.lost: list[str] = []
+        self.rejoined: list[str] = []  # workers that came back after they were lost
         self.runner: MasterRunner | None = None
         self.fingerprint: Fingerprint | None = None  # the tasks file's, read when the run starts
         self.started_at = 0.0
@@ -148,6 +149,7 @@ class MasterSession(TestControl):
         )
         env.runner = runner
         runner.on_worker_lost = self._worker_lost
+        runner.on_worker_rejoined = self._worker_rejoined
         self.supervisor.watch(self._child_exited)
         runner.start_serving()
         gevent.signal_handler(signal.SIGINT, self._interrupt)
@@ -293,7 +295,11 @@ class MasterSession(TestControl):
         results = self._evaluate_checks(aggregator)
         if self.capacity is not None:
             print(self.capacity.format_result(), flush=True)
-        extra = {"workers_lost": list(self.lost), **self._report_extra(results)}
+        extra = {
+            "workers_lost": list(self.lost),
+            "workers_rejoined": list(self.rejoined),
+            **self._report_extra(results),
+        }
         if config.json_path:
             report.write_json_report(config.json_path, report.build_json_report(aggregator, run_info, extra))
         if config.csv_prefix:
@@ -367,3 +373,14 @@ class MasterSession(TestControl):
         self.lost.append(line)
         if remaining == 0:
             self.done.set()
+
+    def _worker_rejoined(self, worker: WorkerInfo, away_s: float | None) -> None:
+        """A lost worker came back (``away_s``: how long it was lost); the loss still counts
+        for the exit code: its users were moved, and what it did meanwhile was its own."""
+        runner = self.runner
+        if away_s is None or runner is None:
+            return
+        live = runner.worker_count
+        line = f"{worker.describe()} rejoined after {away_s:.1f} s lost; carrying on with {live}"
+        print(f"fastswarm: {line}", file=sys.stderr, flush=True)
+        self.rejoined.append(line)

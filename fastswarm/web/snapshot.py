@@ -50,6 +50,8 @@ def build_snapshot(
             "alive": w.alive,
             "lost_reason": w.lost_reason or None,
             "protocol_errors": w.protocol_errors,
+            "reconnects": w.reconnects,
+            "rejoins": w.rejoins,
         }
         for w in sorted(runner.workers.values(), key=lambda w: (not w.alive, w.index))
     ]
