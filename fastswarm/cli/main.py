@@ -180,6 +180,13 @@ def _patch_gevent() -> None:
 )
 @click.option("--check-abort", is_flag=True, help="Stop the run as soon as a --check fails.")
 @click.option(
+    "--max-body-size",
+    default="32MB",
+    show_default=True,
+    metavar="SIZE",
+    help="Response bodies larger than this are counted and discarded, not kept (stream=True reads any).",
+)
+@click.option(
     "--config", "config_file", default=None, metavar="FILE", help="Read settings from this TOML file."
 )
 @click.version_option(__version__, "-V", "--version", prog_name="fastswarm")
@@ -190,6 +197,7 @@ def command(**params: Any) -> Config:
 
 def build_config(ctx: click.Context, params: dict[str, Any]) -> Config:
     """Convert click's values into a Config, naming each bad setting and where it came from."""
+    from fastswarm.config.settings import parse_size
 
     def sourced(name: str, convert: Any, value: Any) -> Any:
         try:
@@ -238,6 +246,7 @@ def build_config(ctx: click.Context, params: dict[str, Any]) -> Config:
             max_users=params["max_users"],
             checks=tuple(params["checks"]),
             check_abort=params["check_abort"],
+            max_body_size=sourced("max_body_size", parse_size, params["max_body_size"]),
         )
     except ConfigError as exc:
         message = str(exc)

@@ -20,6 +20,7 @@ from gevent.event import Event
 
 from fastswarm.config.settings import Config
 from fastswarm.exception import CheckFailedError, WorkerLostError
+from fastswarm.http.errors import INTERRUPTED_AT_STOP
 from fastswarm.ipc.channel import MasterChannel
 from fastswarm.ipc.coordinator import MasterRunner
 from fastswarm.ipc.state import WorkerInfo
@@ -27,6 +28,7 @@ from fastswarm.ipc.supervisor import Child, Supervisor, describe_status
 from fastswarm.ipc.worker import run_worker
 from fastswarm.master.checks import CheckResult, evaluate, format_results, lost_for_good, parse_checks
 from fastswarm.master.loader import TasksFile
+from fastswarm.master.preflight import check_before_start
 from fastswarm.master.session_control import TestControl
 from fastswarm.master.shape_driver import ShapeDriver
 from fastswarm.stats import report
@@ -39,6 +41,7 @@ log = logging.getLogger(__name__)
 
 def run(config: Config, tasks: TasksFile) -> int:
     """Run the test the config describes; returns the process exit code."""
+    check_before_start(config, tasks)
     if config.worker:
         return _run_remote_workers(config, tasks)
     return MasterSession(config, tasks).run()
@@ -242,8 +245,13 @@ class MasterSession(TestControl):
         for line in self.lost:
             print(f"fastswarm: error: {line}", file=sys.stderr)
         code = 0
-        if totals.failures > 0:
-            code = config.exit_code_on_error
+        stopped = _interrupted_at_stop(aggregator)
+        if totals.failures - stopped > 0 or aggregator.user_errors():
+            code = config.exit_code_on_error  # as Locust: failed requests or errors in tasks
+        if self.started_at and totals.requests - stopped == 0:  # a dead target, or no task at all
+            line = "no request was made" if totals.requests == 0 else "no request finished before the stop"
+            print(f"fastswarm: error: {line}", file=sys.stderr, flush=True)
+            code = code or 1
         if self.lost and code == 0:
             code = WorkerLostError.exit_code
         code = self._outcome_code(code, results)
@@ -301,3 +309,9 @@ class MasterSession(TestControl):
         self.lost.append(line)
         if remaining == 0:
             self.done.set()
+
+
+def _interrupted_at_stop(aggregator: Aggregator) -> int:
+    """Requests cut short by the stop: failures in the statistics, not by themselves a failed run
+    (a busy run always has some), unless no request finished at all."""
+    return sum(e.count for e in aggregator.errors() if e.error == INTERRUPTED_AT_STOP)
