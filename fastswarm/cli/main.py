@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+import fastswarm.cli.interrupts as interrupts
 from fastswarm import __version__
 from fastswarm.config.settings import Config, find_config_file, parse_duration, parse_processes, parse_rate
 from fastswarm.exception import ConfigError, FastswarmError
@@ -36,6 +37,9 @@ def _patch_gevent() -> None:
         monkey.patch_all()
     finally:
         setattr(metadata, "entry_points", lookup)  # noqa: B010
+    from gevent.hub import Hub  # a Ctrl-C met in the event loop goes to main() without a traceback
+
+    Hub.NOT_ERROR = (*Hub.NOT_ERROR, KeyboardInterrupt)
 
 
 @click.command(
@@ -71,6 +75,7 @@ def _patch_gevent() -> None:
 @click.option(
     "--processes", default="1", show_default=True, help="Worker processes: a number or 'auto' (one per core)."
 )
+@click.option("--force", is_flag=True, help="Start more than 4 worker processes per usable core anyway.")
 @click.option(
     "--stop-timeout",
     default="0",
@@ -247,6 +252,7 @@ def build_config(ctx: click.Context, params: dict[str, Any]) -> Config:
             checks=tuple(params["checks"]),
             check_abort=params["check_abort"],
             max_body_size=sourced("max_body_size", parse_size, params["max_body_size"]),
+            force=params["force"],
         )
     except ConfigError as exc:
         message = str(exc)
@@ -317,7 +323,15 @@ def _default_map(argv: list[str]) -> tuple[dict[str, Any], str | None]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``fastswarm`` console script."""
+    """Entry point of the ``fastswarm`` console script; Ctrl-C at any moment is one line, exit 130."""
+    try:
+        _main(argv)
+    except KeyboardInterrupt:
+        interrupts.exit_interrupted()
+
+
+def _main(argv: list[str] | None) -> None:
+    interrupts.install()
     _patch_gevent()
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "target":
@@ -371,10 +385,10 @@ def execute(config: Config) -> int:
         if config.list_users:
             print(describe_users(tasks.user_classes))
             return 0
+        interrupts.check()
         return run_module.run(config, tasks)
     except FastswarmError as exc:
         print(f"fastswarm: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("fastswarm: interrupted", file=sys.stderr)
-        return 130
+        interrupts.exit_interrupted()

@@ -166,8 +166,9 @@ class Config:
     max_users: int = 1000
     checks: tuple[str, ...] = ()
     check_abort: bool = False
-    # response bodies
+    # response bodies and start-up guards
     max_body_size: int = DEFAULT_MAX_BODY_SIZE
+    force: bool = False
     extra_options: dict[str, Any] = field(default_factory=dict)
 
     def __getattr__(self, name: str) -> Any:

@@ -2,6 +2,11 @@
 
 ``cli.py`` builds a Config and calls ``run``; everything a run does between the
 tasks file being imported and the exit code being chosen is here.
+
+Start-up can be interrupted at any moment: before the master's own signal handler is set,
+Ctrl-C is a ``KeyboardInterrupt`` (the workers forked so far are ended at once, the socket
+folder removed); after it, an interrupt before anything was measured ends the session the
+same way, without an empty summary. ``cli`` turns it into one line and exit code 130.
 """
 
 from __future__ import annotations
@@ -52,10 +57,14 @@ def _run_remote_workers(config: Config, tasks: TasksFile) -> int:
     if config.processes == 1:
         return run_worker(config, list(tasks.user_classes), address)
     supervisor = Supervisor()
-    supervisor.fork_workers(
-        config.processes, lambda _: run_worker(config, list(tasks.user_classes), address, True)
-    )
-    supervisor.wait_all(timeout=float("inf"))
+    try:
+        supervisor.fork_workers(
+            config.processes, lambda _: run_worker(config, list(tasks.user_classes), address, True)
+        )
+        supervisor.wait_all(timeout=float("inf"))
+    except KeyboardInterrupt:
+        supervisor.terminate_all()
+        raise
     codes = [os.WEXITSTATUS(c.exit_status or 0) for c in supervisor.children]
     return max(codes, default=0)
 
@@ -69,6 +78,7 @@ class MasterSession(TestControl):
         self.tasks = tasks
         self.supervisor = Supervisor()
         self.done = Event()
+        self.interrupted = Event()  # set by the first Ctrl-C or SIGTERM, as done is
         self.interrupts = 0
         self.lost: list[str] = []
         self.runner: MasterRunner | None = None
@@ -80,6 +90,9 @@ class MasterSession(TestControl):
 
     def run(self) -> int:
         config = self.config
+        # Until the event loop's handler is set (in _coordinate), Ctrl-C raises here and is
+        # noted, in case Python drops that exception (see cli/interrupts.py).
+        signal.signal(signal.SIGINT, self._early_interrupt)
         ipc_dir = None
         if config.master:
             address = f"tcp://{config.master_bind_host}:{config.master_port}"
@@ -88,11 +101,20 @@ class MasterSession(TestControl):
             ipc_dir = tempfile.mkdtemp(prefix="fastswarm-")
             address = f"ipc://{ipc_dir}/master.sock"
             expected = config.processes
-            # Fork first: the master must own no greenlet, socket or ZeroMQ context yet.
-            users = list(self.tasks.user_classes)
-            self.supervisor.fork_workers(expected, lambda _: run_worker(config, users, address, True))
         try:
+            if ipc_dir:
+                # Fork first: the master must own no greenlet, socket or ZeroMQ context yet.
+                # A worker whose master is gone (kill -9) removes the socket folder itself.
+                users = list(self.tasks.user_classes)
+                self.supervisor.fork_workers(
+                    expected,
+                    lambda _: run_worker(config, users, address, True),
+                    on_orphaned=lambda: shutil.rmtree(ipc_dir, ignore_errors=True),
+                )
             return self._coordinate(address, expected)
+        except KeyboardInterrupt:
+            self.supervisor.terminate_all()  # start-up interrupted: no worker waits for a master
+            raise
         finally:
             if self.supervisor.children and not self.supervisor.wait_all(timeout=5):
                 self.supervisor.terminate_all()
@@ -122,11 +144,14 @@ class MasterSession(TestControl):
         runner.start_serving()
         gevent.signal_handler(signal.SIGINT, self._interrupt)
         gevent.signal_handler(signal.SIGTERM, self._interrupt)
+        if self.interrupts:  # a Ctrl-C whose exception was lost before the handler was set
+            self.interrupted.set()
+            self.done.set()
         try:
             self.open_hdr_log(aggregator)
             self.start_web()
             env.events.init.fire(environment=env)
-            if not runner.wait_for_workers(expected, config.expect_workers_timeout):
+            if not self._wait_for_workers(runner, expected):
                 raise WorkerLostError(
                     f"only {len(runner.alive_workers())} of {expected} workers connected "
                     f"within {config.expect_workers_timeout:.0f} s"
@@ -136,6 +161,8 @@ class MasterSession(TestControl):
             elif self.interrupts == 0:
                 self.wait_for_end()  # web mode: the UI/API (or --autostart) runs tests until quit
             stopped_cleanly = runner.stop(force=self.interrupts >= 2)
+            if self.interrupts and _nothing_measured(aggregator):
+                raise KeyboardInterrupt  # interrupted during start-up: no empty summary, exit 130
             if not stopped_cleanly:
                 self.lost.append("some workers did not confirm the stop; their last interval may be missing")
             return self._finish(runner, aggregator)
@@ -145,6 +172,15 @@ class MasterSession(TestControl):
             env.events.quitting.fire(environment=env)
             runner.quit()
             channel.close()
+
+    def _wait_for_workers(self, runner: MasterRunner, expected: int) -> bool:
+        """Wait for the workers' hellos; a Ctrl-C meanwhile ends the wait (True: go on to stop)."""
+        waiter = gevent.spawn(runner.wait_for_workers, expected, self.config.expect_workers_timeout)
+        gevent.wait([waiter, self.interrupted], count=1)
+        if not waiter.ready():
+            waiter.kill()
+            return True
+        return bool(waiter.value)
 
     def _run_test(self, runner: MasterRunner) -> None:
         config = self.config
@@ -284,10 +320,20 @@ class MasterSession(TestControl):
         return code
 
     # -- happenings --
+    def _early_interrupt(self, signum: int, frame: object) -> None:
+        self.interrupts += 1
+        raise KeyboardInterrupt
+
     def _interrupt(self) -> None:
         self.interrupts += 1
+        self.interrupted.set()
+        runner = self.runner
+        measured = runner is not None and not _nothing_measured(runner.aggregator)
+        # The hint matters when users may take --stop-timeout to finish; an interrupted
+        # start-up (nothing measured, nobody to wait for) ends in one line, not two.
         if self.interrupts == 1:
-            print("\nstopping (press Ctrl-C again to stop at once)", file=sys.stderr, flush=True)
+            if measured or (self.started_at and self.config.stop_timeout > 0):
+                print("\nstopping (press Ctrl-C again to stop at once)", file=sys.stderr, flush=True)
         elif self.runner is not None:
             self.runner.send_stop(force=True)
         self.done.set()
@@ -309,6 +355,11 @@ class MasterSession(TestControl):
         self.lost.append(line)
         if remaining == 0:
             self.done.set()
+
+
+def _nothing_measured(aggregator: Aggregator) -> bool:
+    """No request made (not even one cut by the stop) and no task raised: an interrupted start-up."""
+    return aggregator.totals_row().requests == 0 and not aggregator.user_errors()
 
 
 def _interrupted_at_stop(aggregator: Aggregator) -> int:
