@@ -11,7 +11,7 @@ that the run's report holds exactly what reached the server. Modes:
 - ``malformed``: a status line that is not HTTP (``HTTP/1.1 2OO OK``).
 - ``trickle``: a valid 200, one byte every 100 ms.
 - ``big``: a 100 MB body (Content-Length), sent from one 1 MiB buffer; kept alive.
-- ``garbage``: random bytes, different each time, then close.
+- ``garbage``: random bytes (after a NUL), different each time, then close.
 - ``tls``: TLS with a self-signed certificate (a verifying client refuses the handshake).
 
 ``refused_url()`` names a port nobody listens on; ``UNKNOWN_HOST`` a name that never resolves.
@@ -175,7 +175,8 @@ class HostileServer:
                 left -= n
             conn.settimeout(1.0)
             return True
-        if mode == "garbage":
-            conn.sendall(os.urandom(64).replace(b"\r", b"").replace(b"\n", b"") + b"\r\n\r\n")
+        if mode == "garbage":  # a NUL first, so no reply starts like "HTTP/" by chance
+            noise = os.urandom(63).replace(b"\r", b"").replace(b"\n", b"")
+            conn.sendall(b"\0" + noise + b"\r\n\r\n")
             return False
         raise AssertionError(mode)
