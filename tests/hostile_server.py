@@ -14,13 +14,16 @@ that the run's report holds exactly what reached the server. Modes:
 - ``garbage``: random bytes (after a NUL), different each time, then close.
 - ``tls``: TLS with a self-signed certificate (a verifying client refuses the handshake).
 
-``refused_url()`` names a port nobody listens on; ``UNKNOWN_HOST`` a name that never resolves.
+``refused_url()`` names a port nobody listens on; ``UNKNOWN_HOST`` a name that never resolves,
+and ``NxDomainDNS`` answers every DNS query for it with NXDOMAIN from 127.0.0.1, so that even
+the lookup stays on loopback (a run points gevent's c-ares resolver at it via ``env()``).
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import socketserver
 import ssl
 import struct
 import subprocess
@@ -57,6 +60,36 @@ def self_signed(folder: Path) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(str(cert), str(key))
     return ctx
+
+
+class NxDomainDNS:
+    """A DNS server on 127.0.0.1 (UDP) that answers every query "no such name" and counts them."""
+
+    def __init__(self) -> None:
+        outer = self
+        self.queries = 0
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self) -> None:
+                query, sock = self.request
+                outer.queries += 1
+                qid, flags = struct.unpack("!HH", query[:4])
+                # a response (QR), the query's opcode and RD, recursion available, RCODE 3
+                answer = 0x8000 | (flags & 0x7900) | 0x0080 | 3
+                sock.sendto(struct.pack("!HHHHHH", qid, answer, 1, 0, 0, 0) + query[12:], self.client_address)
+
+        self._server = socketserver.ThreadingUDPServer(("127.0.0.1", 0), Handler)
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def env(self) -> dict[str, str]:
+        """Environment for a fastswarm process: gevent resolves names here, and only here."""
+        port = str(self.port)
+        return {"GEVENT_RESOLVER": "ares", "GEVENTARES_SERVERS": "127.0.0.1", "GEVENTARES_UDP_PORT": port}
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
 
 
 class HostileServer:

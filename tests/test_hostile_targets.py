@@ -1,7 +1,8 @@
 """Hostile targets: each misbehaviour is one grouped failure with a clear message, for both clients.
 
 Every case is a real run through the command line (master, one forked worker) for 2 s against
-``hostile_server.py`` on 127.0.0.1 (or a refused port, or a name under .invalid), with a 1 s
+``hostile_server.py`` on 127.0.0.1 (or a refused port, or a name under .invalid looked up in a
+DNS server on 127.0.0.1 that knows no name), with a 1 s
 deadline per request and a stop timeout long enough for the last requests to end by
 themselves. For each: the run ends on time, no worker is lost, every failure is in one error
 group whose text names the cause, and the report holds exactly the requests the server saw.
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import run_fastswarm
-from tests.hostile_server import BIG, UNKNOWN_HOST, HostileServer, refused_url, self_signed
+from tests.hostile_server import BIG, UNKNOWN_HOST, HostileServer, NxDomainDNS, refused_url, self_signed
 
 RUN_S = 2.0
 TASKS = """
@@ -52,7 +53,9 @@ CASES: dict[str, str | None] = {
 }
 
 
-def _run(tmp_path: Path, client: str, url: str, deadline: float) -> tuple[Any, dict[str, Any], float]:
+def _run(
+    tmp_path: Path, client: str, url: str, deadline: float, env: dict[str, str]
+) -> tuple[Any, dict[str, Any], float]:
     (tmp_path / "tasks.py").write_text(TASKS.format(client=client, url=url, deadline=deadline))
     started = time.monotonic()
     result = run_fastswarm(
@@ -60,6 +63,7 @@ def _run(tmp_path: Path, client: str, url: str, deadline: float) -> tuple[Any, d
         *("--stop-timeout", "20", "--processes", "1", "--json", "r.json"),
         cwd=tmp_path,
         timeout=120,
+        env=env,
     )
     elapsed = time.monotonic() - started
     return result, json.loads((tmp_path / "r.json").read_text()), elapsed
@@ -69,6 +73,7 @@ def _run(tmp_path: Path, client: str, url: str, deadline: float) -> tuple[Any, d
 @pytest.mark.parametrize("case", list(CASES))
 def test_a_hostile_target_is_one_clear_failure_group(tmp_path: Path, client: str, case: str) -> None:
     server: HostileServer | None = None
+    dns = NxDomainDNS()
     if case == "refused":
         url = refused_url()
     elif case == "unknown":
@@ -77,11 +82,13 @@ def test_a_hostile_target_is_one_clear_failure_group(tmp_path: Path, client: str
         server = HostileServer(case, self_signed(tmp_path) if case == "tls" else None)
         url = server.url
     try:
-        result, report, elapsed = _run(tmp_path, client, url, 30.0 if case == "big" else 1.0)
+        result, report, elapsed = _run(tmp_path, client, url, 30.0 if case == "big" else 1.0, dns.env())
         seen = server.seen() if server is not None else None
     finally:
+        dns.close()
         if server is not None:
             server.close()
+    assert dns.queries > 0 if case == "unknown" else dns.queries == 0  # the lookup stayed on loopback
 
     totals, errors = report["totals"], report["errors"]
     # The run ends on time: -t, plus at most one deadline for the last requests.
