@@ -16,9 +16,20 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # A real load test: the built-in target on 127.0.0.1:$(DEMO_PORT), one worker per core, 15 s.
+# The load starts only once the target said it listens; if it did not start (the port is
+# taken, say) the demo stops there, rather than load-test whatever else holds the port.
 demo: venv
-	@$(BIN)/fastswarm target --port $(DEMO_PORT) & target=$$!; \
-	trap 'kill $$target 2>/dev/null' EXIT; sleep 1; \
+	@log=$$(mktemp); $(BIN)/fastswarm target --port $(DEMO_PORT) >$$log 2>&1 & target=$$!; \
+	trap 'kill $$target 2>/dev/null; rm -f $$log' EXIT; \
+	for i in $$(seq 100); do \
+	    grep -q "listening on" $$log && break; \
+	    kill -0 $$target 2>/dev/null || break; \
+	    sleep 0.1; \
+	done; \
+	if ! grep -q "listening on" $$log; then \
+	    cat $$log >&2; echo "make demo: the target did not start on port $(DEMO_PORT); try DEMO_PORT=..." >&2; \
+	    exit 2; \
+	fi; \
 	$(BIN)/fastswarm -f examples/demo.py -H http://127.0.0.1:$(DEMO_PORT) --headless \
 	    -u 50 -r 25 -t 15s --processes auto --json demo-report.json
 

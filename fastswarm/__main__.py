@@ -1,5 +1,5 @@
 """``python -m fastswarm`` is the ``fastswarm`` command."""
 
-from fastswarm.cli.main import main
+from fastswarm.cli import main
 
 main()

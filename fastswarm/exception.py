@@ -51,6 +51,12 @@ class WorkerLostError(FastswarmError):
     exit_code = 1
 
 
+class StartupError(FastswarmError):
+    """The run could not start: a worker process could not be forked."""
+
+    exit_code = 2
+
+
 class CheckFailedError(FastswarmError):
     """A pass/fail threshold (--check) did not hold."""
 

@@ -260,18 +260,19 @@ CASES: dict[str, Case] = {
     "seed_httplocust": Case(_seed_httplocust, ("-u", "1")),
     "seed_catch_response": Case(_seed_catch),
     "seed_async_polling": Case(_seed_async, code=1),
-    "seed_is_master": Case(_seed_is_master, ("--processes", "2")),
+    # The Nobody users of these files send no request: the run says so and exits 1.
+    "seed_is_master": Case(_seed_is_master, ("--processes", "2"), code=1),
     "seed_start_hatching": Case(_seed_hatching, ("--processes", "2")),
-    "seed_event_hook": Case(_seed_event_hook, ("-u", "1")),
+    "seed_event_hook": Case(_seed_event_hook, ("-u", "1"), code=1),
     "fasthttp": Case(_fasthttp),
-    "custom_options": Case(_options, ("--processes", "2", "--customer-count", "7")),
-    "custom_options_env": Case(_options_env, ("--region=us",), env={"CUSTOMER_COUNT": "4"}),
-    "user_error": Case(_user_error),
+    "custom_options": Case(_options, ("--processes", "2", "--customer-count", "7"), code=1),
+    "custom_options_env": Case(_options_env, ("--region=us",), code=1, env={"CUSTOMER_COUNT": "4"}),
+    "user_error": Case(_user_error, code=1),  # an exception in a task exits 1, as Locust's does
     "markov": Case(_markov),
     "taskset_in_class_body": Case(_taskset_in_body),
-    "pytest_style": Case(_pytest_style),
+    "pytest_style": Case(_pytest_style, ("--stop-timeout", "5")),
     "listener_stop_user": Case(_listener_stop_user, code=1),
-    "seed_events_module": Case(_seed_events_module, ("--processes", "2")),
+    "seed_events_module": Case(_seed_events_module, ("--processes", "2"), code=1),  # no request made
 }
 
 
@@ -280,7 +281,9 @@ def test_compat_file(name: str, tmp_path: Path, target: Target) -> None:
     case = CASES[name]
     path = COMPAT / f"{name.removesuffix('_env')}.py"
     log, report = tmp_path / "compat.log", tmp_path / "report.json"
-    args = ("-u", "2", "-r", "100", "-t", "1s", *case.args)
+    # --stop-timeout: users finish the request in hand, so none is cut short by the stop
+    # ("interrupted at stop" is a failure) and "no failure" checks hold.
+    args = ("-u", "2", "-r", "100", "-t", "1s", "--stop-timeout", "5", *case.args)
     common = ("-f", str(path), "-H", target.url, "--headless", "--no-web", "--json", str(report))
     result = run_fastswarm(*common, *args, env={"COMPAT_LOG": str(log), **case.env}, timeout=60)
     assert result.returncode == case.code, result.stderr[-3000:]

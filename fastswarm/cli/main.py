@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+import fastswarm.cli.interrupts as interrupts
 from fastswarm import __version__
 from fastswarm.cli.capacity_options import capacity_options, capacity_settings
 from fastswarm.cli.distributed_options import distributed_options, distributed_settings
@@ -57,6 +58,7 @@ ENV_PREFIX = "FASTSWARM"
 @click.option(
     "--processes", default="1", show_default=True, help="Worker processes: a number or 'auto' (one per core)."
 )
+@click.option("--force", is_flag=True, help="Start more than 4 worker processes per usable core anyway.")
 @click.option(
     "--stop-timeout",
     default="0",
@@ -125,6 +127,13 @@ ENV_PREFIX = "FASTSWARM"
 )
 @click.option("--check-abort", is_flag=True, help="Stop the run as soon as a --check fails.")
 @click.option(
+    "--max-body-size",
+    default="32MB",
+    show_default=True,
+    metavar="SIZE",
+    help="Response bodies larger than this are counted and discarded, not kept (stream=True reads any).",
+)
+@click.option(
     "--config", "config_file", default=None, metavar="FILE", help="Read settings from this TOML file."
 )
 @capacity_options
@@ -138,6 +147,7 @@ def command(**params: Any) -> Config:
 
 def build_config(ctx: click.Context, params: dict[str, Any]) -> Config:
     """Convert click's values into a Config, naming each bad setting and where it came from."""
+    from fastswarm.config.settings import parse_size
 
     def sourced(name: str, convert: Any, value: Any) -> Any:
         try:
@@ -178,6 +188,8 @@ def build_config(ctx: click.Context, params: dict[str, Any]) -> Config:
             check_abort=params["check_abort"],
             **capacity_settings(params, sourced),
             **otel_settings(params),
+            max_body_size=sourced("max_body_size", parse_size, params["max_body_size"]),
+            force=params["force"],
         )
     except ConfigError as exc:
         message = str(exc)
@@ -248,7 +260,15 @@ def _default_map(argv: list[str]) -> tuple[dict[str, Any], str | None]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``fastswarm`` console script."""
+    """Entry point of the ``fastswarm`` console script; Ctrl-C at any moment is one line, exit 130."""
+    try:
+        _main(argv)
+    except KeyboardInterrupt:
+        interrupts.exit_interrupted()
+
+
+def _main(argv: list[str] | None) -> None:
+    interrupts.install()
     patch_gevent()
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "target":
@@ -310,10 +330,10 @@ def execute(config: Config) -> int:
         if config.list_users:
             print(describe_users(tasks.user_classes))
             return 0
+        interrupts.check()
         return run_module.run(config, tasks)
     except FastswarmError as exc:
         print(f"fastswarm: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("fastswarm: interrupted", file=sys.stderr)
-        return 130
+        interrupts.exit_interrupted()

@@ -26,6 +26,9 @@ else:  # pragma: no cover
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 # --web-allow-host: *, a name or .domain, an IPv4 address, or an IPv6 one (bracketed or not); no port
 _ALLOW_HOST = re.compile(r"\*|\.?[^\s/:@?#\[\]]+|\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]+:[0-9a-fA-F:.]*")
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?")
+DEFAULT_MAX_BODY_SIZE = 32 * 1024 * 1024
+"""Bytes of one response body a client keeps unless ``--max-body-size`` says otherwise."""
 
 
 def parse_duration(text: str | float | int, setting: str = "duration") -> float:
@@ -59,6 +62,21 @@ def parse_rate(text: str | float | int, setting: str = "--rate") -> tuple[float,
     if len(values) not in (1, 2) or any(v <= 0 for v in values):
         raise ConfigError(f"{setting}: {text!r} must be R or R1:R2 with each rate > 0")
     return (values[0], values[-1])
+
+
+def parse_size(text: str | int, setting: str = "--max-body-size") -> int:
+    """Bytes in ``text``: ``1048576``, ``512KB``, ``32MB``, ``1GiB`` (K/M/G are powers of 1024)."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        size = text
+    else:
+        match = _SIZE.fullmatch(str(text).strip().lower())
+        if match is None:
+            raise ConfigError(f"{setting}: {text!r} is not a size (examples: 1048576, 512KB, 32MB)")
+        scale = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[match.group(2)]
+        size = int(float(match.group(1)) * scale)
+    if size < 1:
+        raise ConfigError(f"{setting}: must be at least 1 byte")
+    return size
 
 
 def usable_cores() -> int:
@@ -183,6 +201,9 @@ class Config:
     # --otel: push metrics over OTLP/HTTP (None: the OTEL_EXPORTER_OTLP_* variables' endpoint)
     otel: bool = False
     otel_endpoint: str | None = None
+    # response bodies and start-up guards
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE
+    force: bool = False
     extra_options: dict[str, Any] = field(default_factory=dict)
 
     def __getattr__(self, name: str) -> Any:
@@ -225,6 +246,8 @@ class Config:
             raise ConfigError("--web-log-lines: must be between 0 and 100000")
         if self.max_users < 1:
             raise ConfigError("--max-users: must be at least 1")
+        if self.max_body_size < 1:
+            raise ConfigError("--max-body-size: must be at least 1 byte")
         if self.ramp is not None and self.rate is None:
             raise ConfigError("--ramp: needs --rate R1:R2")
         if self.arrival not in ("uniform", "poisson"):

@@ -17,15 +17,20 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
-from fastswarm.http.fast_conn import Connection, SessionHeaders
+from gevent import GreenletExit
+
+from fastswarm.http.body import BodyStream, BytesStream, body_limit
+from fastswarm.http.fast_conn import Connection, SessionHeaders, StreamedBody
+from fastswarm.http.fast_exchange import DROPPED
 from fastswarm.http.headers import NO_HEADERS, FastHeaders
-from fastswarm.http.methods import CookieJar, RequestMethods, encode_body
+from fastswarm.http.methods import CookieJar, RequestMethods, encode_body, split_timeout
 from fastswarm.http.response import (
     Response,
     ResponseContextManager,
     TooManyRedirects,
     default_outcome,
     report,
+    report_interrupted,
 )
 
 if TYPE_CHECKING:
@@ -46,6 +51,12 @@ def _target(path: str) -> bytes:
         return quote(path, safe=_SAFE_URL).encode("ascii")
 
 
+def _declared_length(headers: Mapping[str, str]) -> int:
+    """A streamed response's Content-Length (what its record counts, as Locust does), else 0."""
+    value = headers.get("content-length", "").strip()
+    return int(value) if value.isdigit() else 0
+
+
 def _decode(content: bytes, headers: FastHeaders) -> bytes:
     coding = headers.get("content-encoding", "").strip().lower()
     if coding in ("gzip", "x-gzip", "deflate"):
@@ -62,7 +73,10 @@ class FastHttpSession(RequestMethods):
     """A user's fast HTTP client: per-origin keep-alive connections, cookies, one record per request.
 
     ``insecure=True`` turns TLS certificate and host name verification off (it is on by
-    default). Timeouts are in seconds; ``timeout=`` on a request overrides the network one.
+    default). Timeouts are in seconds: ``network_timeout`` bounds each whole request
+    (connect, headers and body), ``connection_timeout`` the connect alone; ``timeout=`` on a
+    request overrides the first (a ``(connect, read)`` pair: their sum). Bodies over the run's
+    ``max_body_size`` are counted and dropped unless the request passes ``stream=True``.
     """
 
     def __init__(
@@ -87,6 +101,7 @@ class FastHttpSession(RequestMethods):
         self.network_timeout = network_timeout
         self.connection_timeout = connection_timeout
         self.max_redirects = max_redirects
+        self.max_body = body_limit(environment)
         self.headers = SessionHeaders({**DEFAULT_HEADERS, **(default_headers or {})})
         self.cookies = CookieJar()
         self.auth: tuple[str, str] | None = None
@@ -118,7 +133,9 @@ class FastHttpSession(RequestMethods):
         return conn
 
     def _new_connection(self, origin: tuple[str, str, int]) -> Connection:
-        return Connection(origin[1], origin[2], origin[0] == "https", self.insecure, self.connection_timeout)
+        return Connection(
+            origin[1], origin[2], origin[0] == "https", self.insecure, self.connection_timeout, self.max_body
+        )
 
     def _payload(
         self,
@@ -184,7 +201,7 @@ class FastHttpSession(RequestMethods):
         json: Any = None,
         data: Any = None,
         files: Any = None,
-        timeout: float | None = None,
+        timeout: Any = None,
         allow_redirects: bool = True,
         cookies: Mapping[str, str] | None = None,
         auth: tuple[str, str] | None = None,
@@ -242,7 +259,7 @@ class FastHttpSession(RequestMethods):
             if isinstance(body, str):
                 body = body.encode()
         auth = auth or self.auth
-        tmo = self.network_timeout if timeout is None else timeout
+        tmo = self.network_timeout if timeout is None else split_timeout(timeout)[1]
         hook = self.environment.events.request
         listening = bool(hook)
         ctx = context
@@ -254,9 +271,10 @@ class FastHttpSession(RequestMethods):
 
         start_time = time.time()
         t0 = time.perf_counter()
-        status, reason, head, content = 0, None, b"", b""
+        status, reason, head, content, length = 0, None, b"", b"", -1
         resp_headers: FastHeaders | None = None
         error: BaseException | None = None
+        streamed: BodyStream | None = None
         try:
             conn = self._conn
             if conn is None or origin is not self._origin:
@@ -267,7 +285,7 @@ class FastHttpSession(RequestMethods):
                     if len(self._simple) >= _SIMPLE_CACHE:
                         self._simple.clear()
                     self._simple[(method, url)] = (payload, full, self.headers.block)
-            st = conn.exchange(payload, method, tmo)
+            st = conn.exchange(payload, method, tmo, stream)
             hops = 0
             while True:
                 status, head = st.status, st.raw
@@ -294,11 +312,22 @@ class FastHttpSession(RequestMethods):
                     self._payload(method, target, conn, headers, cookies, auth, body, content_type),
                     method,
                     tmo,
+                    stream,
                 )
             body_parts = st.body
-            content = body_parts[0] if len(body_parts) == 1 else b"".join(body_parts)
-            if encoded and content:
-                content = _decode(content, resp_headers or FastHeaders(head))
+            if stream:  # the task reads the body; the headers are what counted (as Locust)
+                parsed = resp_headers or FastHeaders(head)
+                streamed = self._stream(conn, tmo, encoded, parsed)
+                length = _declared_length(parsed)
+            elif body_parts is DROPPED:  # over max_body_size: counted, not kept
+                length = st.size
+            else:
+                content = body_parts[0] if len(body_parts) == 1 else b"".join(body_parts)
+                if encoded and content:
+                    content = _decode(content, resp_headers or FastHeaders(head))
+        except GreenletExit:  # the user was stopped mid-request: counted as such, never dropped
+            report_interrupted(self.environment, method, name, full, t0, start_time, ctx)
+            raise
         except Exception as exc:  # a transport failure becomes a failed request, never a crash
             error = exc
             status, reason = 0, ""
@@ -308,17 +337,46 @@ class FastHttpSession(RequestMethods):
 
         # reason and headers None: parsed from the raw head if a task reads them.
         response = Response(
-            method, full, name, status, reason, resp_headers, content, elapsed, start_time, error, ctx, head
+            method,
+            full,
+            name,
+            status,
+            reason,
+            resp_headers,
+            content,
+            elapsed,
+            start_time,
+            error,
+            ctx,
+            head,
+            length,
+            streamed,
         )
         if catch_response:
             return ResponseContextManager(response, self.environment)
         if error is None and status < 400 and not listening:
             recorder = self.environment.recorder
             if recorder is not None:
-                recorder.record(method, name, int(elapsed * 1e6), len(content), None)
+                recorder.record(method, name, int(elapsed * 1e6), response._length, None)
         else:
             report(self.environment, response, *default_outcome(response))
         return response
+
+    @staticmethod
+    def _stream(conn: Connection, timeout: float | None, encoded: bool, headers: FastHeaders) -> BodyStream:
+        """The body of a stream=True response, decoded as it is read if it is compressed.
+
+        Usually unread (``StreamedBody``); a body that came whole with the headers is served
+        from memory, so that ``raw``, ``iter_content`` and ``content`` behave the same either way.
+        """
+        decoder = None
+        if encoded and headers.get("content-encoding", "").strip().lower() in ("gzip", "x-gzip", "deflate"):
+            decoder = zlib.decompressobj(47)
+        st = conn.state
+        if st.done:
+            data = b"".join(st.body)
+            return BytesStream(decoder.decompress(data) + decoder.flush() if decoder is not None else data)
+        return StreamedBody(conn, timeout, decoder)
 
     def _split(self, full: str) -> tuple[tuple[str, str, int], bytes]:
         """(origin, request-target) of an absolute URL."""

@@ -8,7 +8,12 @@ Per request it allocates one body list and nothing else: the status line and hea
 the raw bytes they arrived as (``headers.FastHeaders`` parses them if a task reads them),
 scanned only for the two names that change what the session must do (Set-Cookie and
 Content-Encoding). Failures are raised as exceptions whose type and text name the cause
-(refused, timed out, reset, closed early, unparsable), so they group cleanly in the stats.
+(refused, timed out, reset, closed early, unparsable, unknown host), so they group cleanly
+in the stats.
+
+Bodies: past ``max_body`` bytes a body is still read to its end and counted (``size``) but
+no longer kept; with ``stream=True`` an exchange ends at the headers and ``StreamedBody``
+reads the rest as the task asks for it, one ``recv`` at a time.
 """
 
 from __future__ import annotations
@@ -21,20 +26,17 @@ from typing import Any
 import httptools
 from gevent import socket as gsocket
 
+from fastswarm.http.body import DEFAULT_MAX_BODY_SIZE
 from fastswarm.http.deadlines import Deadlines, Expired, deadlines
-from fastswarm.http.headers import parse_head
-from fastswarm.http.response import ConnectTimeout, ReadTimeout
+from fastswarm.http.errors import ConnectTimeout, HostNotFound, ReadTimeout
+from fastswarm.http.errors import InvalidResponse as InvalidResponse
+from fastswarm.http.errors import ServerClosed as ServerClosed
+from fastswarm.http.fast_exchange import CHECK_AT, UNLIMITED, Exchange
 
 _RECV = 65536
 IDEMPOTENT = frozenset(("GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"))
-
-
-class ServerClosed(ConnectionError):
-    """The server closed the connection before the response was complete."""
-
-
-class InvalidResponse(ConnectionError):
-    """What the server sent is not an HTTP/1.x response httptools can parse."""
+UNREAD = object()
+"""``Connection.streaming`` while a streamed body has no reader yet."""
 
 
 class SessionHeaders(dict[str, str]):
@@ -77,58 +79,6 @@ class SessionHeaders(dict[str, str]):
         return block
 
 
-class _Exchange:
-    """httptools' callback target: what one response has delivered so far (reused per request).
-
-    Only three callbacks are defined, as httptools calls only those that exist: the status line
-    and the headers are not handed over one Python call each; ``raw`` keeps the bytes that
-    arrived until the headers were complete, for ``headers.FastHeaders`` to parse on demand.
-    """
-
-    __slots__ = ("parser", "raw", "body", "headers_done", "keep_alive", "done", "status")
-
-    def __init__(self) -> None:
-        self.parser: Any = None  # the httptools parser feeding this object (set by Connection)
-        self.raw = b""  # the response's first bytes, through its headers (b"": nothing arrived)
-        self.body: list[bytes] = []
-        self.headers_done = False
-        self.keep_alive = False
-        self.done = False
-        self.status = 0
-
-    @property
-    def got(self) -> bool:
-        """Whether any byte of the response arrived."""
-        return bool(self.raw)
-
-    def on_headers_complete(self) -> None:
-        self.headers_done = True
-        # Asked now: once the message is complete httptools answers False whatever was sent.
-        self.keep_alive = self.parser.should_keep_alive()
-
-    def on_body(self, body: bytes) -> None:
-        self.body.append(body)
-
-    def on_message_complete(self) -> None:
-        self.done = True
-
-    def flags(self) -> tuple[bool, bool]:
-        """(Set-Cookie, Content-Encoding) may be among the headers: the two the session acts on.
-
-        A cheap scan of the raw bytes; a false positive (the words in a value or the body) only
-        costs parsing the headers, which then find nothing.
-        """
-        low = self.raw.decode("latin-1").lower()  # str searches are ~3x cheaper than bytes' here
-        return "set-cookie" in low, "content-encoding" in low
-
-    def delimited(self) -> bool:
-        """Whether the body's end is marked (a length or chunks) rather than the connection's close."""
-        headers = parse_head(self.raw)
-        return "content-length" in headers or any(
-            "chunked" in v.lower() for v in headers.get("transfer-encoding", ())
-        )
-
-
 @cache
 def ssl_context(insecure: bool) -> Any:
     """One client context per process and mode: building one (loading CA certs) costs milliseconds."""
@@ -156,10 +106,18 @@ class Connection:
         "state",
         "ticket",
         "watch",
+        "limit",
+        "streaming",
     )
 
     def __init__(
-        self, host: str, port: int, tls: bool, insecure: bool, connect_timeout: float | None
+        self,
+        host: str,
+        port: int,
+        tls: bool,
+        insecure: bool,
+        connect_timeout: float | None,
+        max_body: int = DEFAULT_MAX_BODY_SIZE,
     ) -> None:
         self.host = host
         self.port = port
@@ -173,13 +131,18 @@ class Connection:
         self.host_line = f"Host: {hostport}\r\n".encode("idna" if not hostport.isascii() else "ascii")
         self.sock: Any = None
         self.parser: Any = None
-        self.state = _Exchange()
+        self.limit = max_body
+        self.state = Exchange(max_body)
         self.ticket = 0  # of the exchange in flight under a deadline (deadlines.py), else 0
         self.watch: Deadlines = deadlines()  # the process's in-flight deadlines
+        # A stream=True body not yet read to its end (its StreamedBody, or UNREAD before one
+        # exists, as for a redirect's body): the socket cannot carry another request till then.
+        self.streaming: object | None = None
 
     def close(self) -> None:
         sock, self.sock, self.parser = self.sock, None, None
         self.state.parser = None
+        self.streaming = None
         if sock is not None:
             try:
                 sock.close()
@@ -189,6 +152,8 @@ class Connection:
     def _open(self) -> None:
         try:
             sock = gsocket.create_connection((self.host, self.port), timeout=self.connect_timeout)
+        except socket.gaierror as e:
+            raise HostNotFound(f"could not resolve host {self.host!r}: {e.strerror}") from e
         except TimeoutError as e:
             raise ConnectTimeout(
                 f"connect to {self.host}:{self.port} timed out after {self.connect_timeout} s"
@@ -219,39 +184,48 @@ class Connection:
             pass
         return True  # end of file, an error, or bytes nobody asked for
 
-    def exchange(self, payload: bytes, method: str, timeout: float | None) -> _Exchange:
+    def exchange(self, payload: bytes, method: str, timeout: float | None, stream: bool = False) -> Exchange:
         """Send ``payload`` and read one response; reconnect once if a reused connection was closed.
 
         An idempotent request is retried on a fresh connection when a reused one turns out to
         be closed before any of the response arrived; other requests first check that the
         idle connection is still open, and are never sent twice.
         """
+        if self.streaming is not None:  # a streamed body left unread: this socket is not reusable
+            self.close()
         reused = self.sock is not None
         if reused and method not in IDEMPOTENT and self._stale():
             self.close()
             reused = False
         try:
-            return self._once(payload, method, timeout)
+            return self._once(payload, method, timeout, stream)
         except (ServerClosed, ConnectionResetError, BrokenPipeError):
             if not reused or method not in IDEMPOTENT or self.state.got:
                 raise
-        return self._once(payload, method, timeout)
+        return self._once(payload, method, timeout, stream)
 
-    def _once(self, payload: bytes, method: str, timeout: float | None) -> _Exchange:
-        if self.sock is None:
-            self._open()
-        sock = self.sock
+    def _once(self, payload: bytes, method: str, timeout: float | None, stream: bool) -> Exchange:
         watch = self.watch
         if timeout is not None:
             # One watchdog checks every in-flight deadline a few times a second: cheaper than
             # gevent's socket timeouts (a new timer per blocking read) or a timer per exchange.
+            # Armed before connecting: the deadline covers connect, headers and the whole body.
             self.ticket = watch.arm(self, timeout)
         st = self.state
         st.raw = b""
         st.body = []
+        st.size = 0
         st.headers_done = st.keep_alive = st.done = False
-        parser = self.parser
+        if stream:
+            st.keep_up_to = st.limit = UNLIMITED  # the task reads it: StreamedBody passes it on
+        elif st.limit != self.limit:  # the exchange after a streamed one
+            st.limit = self.limit
+            st.keep_up_to = min(self.limit, CHECK_AT)
         try:
+            if self.sock is None:
+                self._open()
+            sock = self.sock
+            parser = self.parser
             sent = sock.send(payload)  # one call for a request of normal size; sendall's setup is dearer
             if sent < len(payload):
                 sock.sendall(memoryview(payload)[sent:])
@@ -271,7 +245,12 @@ class Connection:
                     # cannot be told so through httptools, so this parser is replaced below.
                     st.done = True
                     self.parser = st.parser = httptools.HttpResponseParser(st)
+                elif stream and st.headers_done:
+                    break  # the body is the task's to read (StreamedBody)
         except Expired:
+            if self.sock is None:  # still connecting (or in the TLS handshake)
+                where = f"{self.host}:{self.port}"
+                raise ConnectTimeout(f"connect to {where} timed out after {timeout} s") from None
             self.close()
             raise ReadTimeout(f"no complete response within {timeout} s") from None
         except httptools.HttpParserError as e:
@@ -285,6 +264,79 @@ class Connection:
                 self.ticket = 0
                 watch.disarm(self)
         st.status = parser.get_status_code()
+        if not st.done:  # stream=True: the connection is busy until the body is read
+            self.streaming = UNREAD
+            return st
         if not st.keep_alive:
             self.close()
         return st
+
+    def pull(self, timeout: float | None) -> None:
+        """Read once more into the current (streamed) exchange; ``timeout`` bounds this read."""
+        st, sock, watch = self.state, self.sock, self.watch
+        if timeout is not None:
+            self.ticket = watch.arm(self, timeout)
+        try:
+            data = sock.recv(_RECV)
+            if not data:
+                if not st.delimited():
+                    st.done = True  # the body ran to the connection's close
+                    return
+                raise ServerClosed("server closed the connection before the response was complete")
+            self.parser.feed_data(data)
+        except Expired:
+            self.close()
+            raise ReadTimeout(f"no more of the body within {timeout} s") from None
+        except httptools.HttpParserError as e:
+            self.close()
+            raise InvalidResponse(f"invalid HTTP response from {self.host}:{self.port}: {e}") from e
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            if self.ticket:
+                self.ticket = 0
+                watch.disarm(self)
+
+
+class StreamedBody:
+    """The unread body of a ``stream=True`` response, read from its connection on demand.
+
+    It holds at most one ``recv`` (64 KiB) at a time. Reading it to the end frees the
+    connection for the user's next request; a request made before that closes the connection
+    instead (the rest of the body is never read), and this body then fails to read further.
+    """
+
+    __slots__ = ("conn", "timeout", "decoder")
+
+    def __init__(self, conn: Connection, timeout: float | None, decoder: Any = None) -> None:
+        self.conn = conn
+        self.timeout = timeout
+        self.decoder = decoder  # a zlib decompressobj for gzip/deflate bodies, else None
+        conn.streaming = self
+
+    def read_chunk(self) -> bytes:
+        conn = self.conn
+        st = conn.state
+        while True:
+            if conn.streaming is not self:
+                raise ServerClosed("the streamed body was abandoned: its connection was reused or closed")
+            if st.body:
+                data = st.body[0] if len(st.body) == 1 else b"".join(st.body)
+                st.body = []
+                if self.decoder is not None:
+                    data = self.decoder.decompress(data)
+                    if not data:
+                        continue
+                return data
+            if st.done:
+                conn.streaming = None
+                if not st.keep_alive:
+                    conn.close()
+                return self.decoder.flush() if self.decoder is not None else b""
+            conn.pull(self.timeout)
+
+    def close(self) -> None:
+        conn = self.conn
+        if conn.streaming is self:
+            conn.close()  # the rest of the body is never read: the socket cannot be reused

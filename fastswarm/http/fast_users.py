@@ -26,7 +26,7 @@ class FastHttpUser(User):
     abstract = True
 
     network_timeout: float | None = 60.0
-    """Seconds to wait for each read from the server (None: forever)."""
+    """Seconds one whole request may take: connect, headers and body (None: no limit)."""
     connection_timeout: float | None = 60.0
     """Seconds to wait for a connection (and TLS handshake) to be established."""
     max_redirects: int = 30

@@ -8,6 +8,7 @@ once here. Nothing here imports urllib3, so the httptools client loads without i
 from __future__ import annotations
 
 import json as _json
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -62,6 +63,37 @@ def encode_body(data: Any, json: Any, files: Any) -> tuple[bytes | str | None | 
     return data, None
 
 
+def split_timeout(value: Any) -> tuple[float | None, float | None]:
+    """``(connect, whole request)`` seconds from a request's ``timeout=`` (None: no limit).
+
+    A number bounds both; a requests-style ``(connect, read)`` pair bounds connecting by the
+    first and the whole request by their sum; a urllib3 ``Timeout`` its ``total`` if set.
+    """
+    if value is None:
+        return None, None
+    if isinstance(value, tuple):
+        connect, read = (_seconds(v) for v in value)
+        return connect, None if connect is None or read is None else connect + read
+    if hasattr(value, "connect_timeout") and hasattr(value, "total"):  # urllib3.Timeout
+        connect, total = _seconds(value.connect_timeout), _seconds(value.total)
+        if total is None and connect is not None:
+            read = _seconds(value.read_timeout)  # asked only without a total: it raises with one
+            total = None if read is None else connect + read
+        return connect, total
+    seconds = _seconds(value)
+    if seconds is None:
+        raise ValueError(f"timeout must be a number of seconds or a (connect, read) pair, got {value!r}")
+    return seconds, seconds
+
+
+def _seconds(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if value <= 0:
+        raise ValueError(f"timeout must be greater than 0, got {value!r}")
+    return float(value)
+
+
 def base_host(environment: Environment, user: Any) -> str:
     """The host a user's client talks to: ``--host`` (or the web UI's) over the class's ``host``."""
     host = environment.host or user.host
@@ -71,6 +103,24 @@ def base_host(environment: Environment, user: Any) -> str:
             "or on the command line using the --host option."
         )
     return str(host)
+
+
+def classes_without_host(user_classes: Any, host: str | None) -> list[str]:
+    """The HttpUser/FastHttpUser classes that would have no host to talk to (``base_host``'s rule).
+
+    Asked by the master before a run, so a forgotten ``-H`` is one line and exit 2 instead of
+    every worker failing to build its users. The two classes are looked up among the loaded
+    modules, not imported: a tasks file that uses neither loads no HTTP client for this.
+    """
+    if host:
+        return []
+    clients = (("fastswarm.http.users", "HttpUser"), ("fastswarm.http.fast_users", "FastHttpUser"))
+    bases = tuple(
+        getattr(module, attr) for name, attr in clients if (module := sys.modules.get(name)) is not None
+    )
+    if not bases:
+        return []
+    return [cls.__name__ for cls in user_classes if issubclass(cls, bases) and not getattr(cls, "host", None)]
 
 
 class RequestMethods:

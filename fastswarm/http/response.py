@@ -9,6 +9,7 @@ identically whichever client made it: once, into the recorder, and then to the
 from __future__ import annotations
 
 import json as _json
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -20,28 +21,22 @@ from fastswarm.exception import (
     ResponseError,
     StopUser,
 )
+from fastswarm.http.body import BodyStream, BytesStream, RawBody, iter_chunks, read_all
+from fastswarm.http.errors import INTERRUPTED_AT_STOP, InterruptedAtStop
+from fastswarm.http.errors import ConnectTimeout as ConnectTimeout
+from fastswarm.http.errors import ReadTimeout as ReadTimeout
+from fastswarm.http.errors import TooManyRedirects as TooManyRedirects
 from fastswarm.http.headers import FastHeaders, status_reason
 from fastswarm.user.event import error_text
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from types import TracebackType
 
     from fastswarm.user.env import Environment
 
 # Raised inside a catch_response block to steer the user, not to fail the request.
 _CONTROL_FLOW = (StopUser, RescheduleTask, InterruptTaskSet)
-
-
-class ConnectTimeout(TimeoutError):
-    """No connection within the connect timeout (named as in requests)."""
-
-
-class ReadTimeout(TimeoutError):
-    """The server accepted the connection but did not answer within the read timeout."""
-
-
-class TooManyRedirects(Exception):
-    """A redirect chain longer than the session allows."""
 
 
 def status_error_text(status_code: int, reason: str) -> str:
@@ -71,7 +66,9 @@ class Response:
         "_reason",
         "_headers",
         "_head",
-        "content",
+        "_content",
+        "_stream",
+        "_length",
         "elapsed",
         "start_time",
         "error",
@@ -93,6 +90,8 @@ class Response:
         error: BaseException | None = None,
         context: dict[str, Any] | None = None,
         head: bytes = b"",
+        length: int = -1,
+        stream: BodyStream | None = None,
     ) -> None:
         self.request_method = request_method
         self.url = url
@@ -102,7 +101,11 @@ class Response:
         self._reason = reason
         self._headers = headers
         self._head = head
-        self.content = content
+        self._content = content
+        # A streamed body not yet read (stream=True); ``content`` reads the rest on first use.
+        self._stream = stream
+        # What the statistics count: len(content), unless the body was dropped or is unread.
+        self._length = len(content) if length < 0 else length
         self.elapsed = elapsed
         self.start_time = start_time
         self.error = error
@@ -112,6 +115,57 @@ class Response:
 
     def __repr__(self) -> str:
         return f"<Response [{self.status_code}]>"
+
+    @property
+    def content(self) -> bytes:
+        """The body; for ``stream=True`` the rest of it is read now (as in requests)."""
+        stream = self._stream
+        if stream is not None:
+            self._stream = None
+            self._content = read_all(stream)
+        return self._content
+
+    @content.setter
+    def content(self, value: bytes) -> None:
+        self._stream = None
+        self._content = value
+
+    def iter_content(self, chunk_size: int | None = 65536, decode_unicode: bool = False) -> Iterator[Any]:
+        """The body in pieces of at most ``chunk_size`` bytes, read as they are asked for.
+
+        With ``stream=True`` this is how a large body is read without holding it; otherwise
+        it cuts up ``content``. ``decode_unicode`` yields str (the response's charset).
+        """
+        stream = self._stream
+        self._stream = None
+        chunks = iter_chunks(stream if stream is not None else BytesStream(self._content), chunk_size)
+        if not decode_unicode:
+            return chunks
+        import codecs
+
+        decoder = codecs.getincrementaldecoder(self.encoding or self._charset() or "utf-8")(errors="replace")
+        return (text for text in (decoder.decode(c) for c in chunks) if text)
+
+    @property
+    def raw(self) -> RawBody:
+        """A file-like reader of the body (``raw.read(n)``), lazy for ``stream=True``.
+
+        For a streamed response it is one object: what ``raw`` has not read, ``content`` and
+        ``iter_content`` still can.
+        """
+        stream = self._stream
+        if stream is None:
+            return RawBody(BytesStream(self._content))
+        if not isinstance(stream, RawBody):
+            stream = self._stream = RawBody(stream)
+        return stream
+
+    def close(self) -> None:
+        """Give up an unread streamed body (its connection is closed, not reused)."""
+        stream = self._stream
+        if stream is not None:
+            self._stream = None
+            stream.close()
 
     @property
     def reason(self) -> str:
@@ -221,7 +275,7 @@ def report(
     recorder = environment.recorder
     if recorder is not None:
         recorder.record(
-            response.request_method, response.name, int(response.elapsed * 1e6), len(response.content), error
+            response.request_method, response.name, int(response.elapsed * 1e6), response._length, error
         )
     hook = environment.events.request
     if hook:
@@ -229,13 +283,34 @@ def report(
             request_type=response.request_method,
             name=response.name,
             response_time=response.elapsed * 1000.0,
-            response_length=len(response.content),
+            response_length=response._length,
             exception=exc,
             context=response.context if response.context is not None else {},
             response=response,
             url=response.url,
             start_time=response.start_time,
         )
+
+
+def report_interrupted(
+    environment: Environment,
+    method: str,
+    name: str,
+    url: str,
+    started: float,
+    start_time: float,
+    context: dict[str, Any] | None,
+) -> None:
+    """Record a request whose user was stopped while it was in flight, as a failure.
+
+    The caller re-raises the ``GreenletExit`` that stopped it: the request is counted (with
+    the time it had taken so far), never dropped, and the user still stops at once.
+    """
+    exc = InterruptedAtStop(INTERRUPTED_AT_STOP)
+    response = Response(
+        method, url, name, 0, "", {}, b"", time.perf_counter() - started, start_time, exc, context
+    )
+    report(environment, response, exc, INTERRUPTED_AT_STOP)
 
 
 def default_outcome(response: Response) -> tuple[BaseException | None, str | None]:

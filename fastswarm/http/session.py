@@ -4,6 +4,11 @@ One ``PoolManager`` per session keeps each user's connections alive and separate
 browser would. Redirects are followed here rather than by urllib3 so that cookies set by
 each hop (a login's 302) are kept and sent on. The request path does no logging and builds
 no more objects than urllib3 needs; it records each request exactly once.
+
+Each request has a deadline for the whole of it (connect, headers, body; ``network_timeout``,
+60 s by default, or ``timeout=``), kept by ``deadlines.py``'s watchdog rather than urllib3's
+per-read socket timeouts, which a server trickling bytes would never trip. Bodies over the
+run's ``max_body_size`` are counted and dropped; ``stream=True`` leaves the body unread.
 """
 
 from __future__ import annotations
@@ -15,23 +20,21 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import urllib3
-from urllib3.exceptions import (
-    ConnectTimeoutError,
-    NewConnectionError,
-    ProtocolError,
-    ReadTimeoutError,
-)
+from gevent import GreenletExit, monkey
 
-from fastswarm.http.methods import CookieJar, RequestMethods, encode_body
+from fastswarm.http.body import body_limit, warn_discarded
+from fastswarm.http.deadlines import Expired, deadlines
+from fastswarm.http.methods import CookieJar, RequestMethods, encode_body, split_timeout
 from fastswarm.http.response import (
-    ConnectTimeout,
     ReadTimeout,
     Response,
     ResponseContextManager,
     TooManyRedirects,
     default_outcome,
     report,
+    report_interrupted,
 )
+from fastswarm.http.urllib3_glue import UrllibBody, transport_error
 
 if TYPE_CHECKING:
     from fastswarm.user.env import Environment
@@ -46,32 +49,16 @@ DEFAULT_HEADERS = {
 }
 _NO_HEADERS: Mapping[str, str | None] = {}
 _EMPTY: Mapping[str, str] = {}
-_NO_TIMEOUT = urllib3.Timeout(connect=None, read=None)
+_CHUNK = 65536  # what a body over the size limit is read in
 
 
-def _timeout(value: Any) -> urllib3.Timeout:
-    """requests' timeout spellings (seconds, or a (connect, read) pair) as urllib3's Timeout."""
-    if value is None:
-        return _NO_TIMEOUT
-    if isinstance(value, urllib3.Timeout):
-        return value
-    if isinstance(value, tuple):
-        return urllib3.Timeout(connect=value[0], read=value[1])
-    return urllib3.Timeout(connect=value, read=value)
+class _InFlight:
+    """One request's entry in the process's deadlines (its ``ticket`` while it is armed)."""
 
+    __slots__ = ("ticket",)
 
-def _transport_error(exc: Exception, timeout: urllib3.Timeout) -> BaseException:
-    """The exception a task sees when no response came: its type and text name the cause."""
-    if isinstance(exc, ReadTimeoutError):
-        return ReadTimeout(f"read timed out after {timeout.read_timeout} s")
-    if isinstance(exc, NewConnectionError):  # before ConnectTimeoutError: it is a subclass
-        cause = exc.__cause__
-        return cause if isinstance(cause, OSError) else exc
-    if isinstance(exc, ConnectTimeoutError):
-        return ConnectTimeout(f"connect timed out after {timeout.connect_timeout} s")
-    if isinstance(exc, ProtocolError) and len(exc.args) > 1 and isinstance(exc.args[1], BaseException):
-        return exc.args[1]
-    return exc
+    def __init__(self) -> None:
+        self.ticket = 0
 
 
 class HttpSession(RequestMethods):
@@ -84,8 +71,20 @@ class HttpSession(RequestMethods):
         user: Any = None,
         pool_maxsize: int = 10,
         verify: bool = True,
+        network_timeout: float | None = 60.0,
+        connection_timeout: float | None = 60.0,
     ) -> None:
         self.base_url = base_url
+        self.network_timeout = network_timeout
+        self.connection_timeout = connection_timeout
+        self.max_body = body_limit(environment)
+        # Reads are not timed by urllib3: the request's deadline bounds them all (see request).
+        # Only gevent's sockets let the watchdog interrupt a read; in a process that did not
+        # patch them (a script using the client directly) each read is timed instead.
+        self._timed_reads = not monkey.is_module_patched("socket")
+        read = network_timeout if self._timed_reads else None
+        self._timeout = urllib3.Timeout(connect=connection_timeout, read=read)
+        self._watch = deadlines()
         self._base = base_url.rstrip("/")
         self.environment = environment
         self.user = user
@@ -158,11 +157,16 @@ class HttpSession(RequestMethods):
         cookies: Mapping[str, str] | None = None,
         auth: tuple[str, str] | None = None,
         context: dict[str, Any] | None = None,
+        stream: bool = False,
     ) -> Response:
         """Make a request, record it once (or when the catch_response block exits), return it.
 
         ``url`` is a path joined to the base URL, or an absolute URL used as is. The stats
-        name is ``name``, else the path as given (with ``params``' query string).
+        name is ``name``, else the path as given (with ``params``' query string). ``timeout``
+        (seconds, or a ``(connect, read)`` pair: their sum) bounds the whole request, as
+        ``network_timeout`` does by default. ``stream=True`` returns at the headers (the time
+        and Content-Length recorded, as Locust does) and the task reads the body, each read
+        bounded by the timeout.
         """
         method = method.upper()
         absolute = url[:8].lower().startswith(("http://", "https://"))
@@ -184,7 +188,14 @@ class HttpSession(RequestMethods):
         if data or json is not None or files:
             body, content_type = encode_body(data, json, files)
         auth = auth or self.auth
-        tmo = _timeout(timeout)
+        if timeout is None:
+            total = self.network_timeout
+            tmo = self._timeout
+            if stream:
+                tmo = urllib3.Timeout(connect=self.connection_timeout, read=total)
+        else:
+            connect, total = split_timeout(timeout)
+            tmo = urllib3.Timeout(connect=connect, read=total if stream or self._timed_reads else None)
         hook = self.environment.events.request
         if hook:
             ctx = self.user.context() if self.user is not None and hasattr(self.user, "context") else {}
@@ -195,14 +206,26 @@ class HttpSession(RequestMethods):
 
         start_time = time.time()
         t0 = time.perf_counter()
-        status, reason, resp_headers, content = 0, "", _EMPTY, b""
+        status, reason, resp_headers, content, length = 0, "", _EMPTY, b"", -1
         error: BaseException | None = None
+        streamed: UrllibBody | None = None
+        inflight = None
+        if total is not None:
+            inflight = _InFlight()
+            inflight.ticket = self._watch.arm(inflight, total)
         try:
             req_method = method
             hdrs = self._headers(headers, cookies, auth, content_type)
             if absolute:
                 resp = self._pool.urlopen(
-                    req_method, full, body=body, headers=hdrs, redirect=False, retries=False, timeout=tmo
+                    req_method,
+                    full,
+                    body=body,
+                    headers=hdrs,
+                    redirect=False,
+                    retries=False,
+                    timeout=tmo,
+                    preload_content=False,
                 )
             else:
                 pool = self._base_pool
@@ -217,6 +240,7 @@ class HttpSession(RequestMethods):
                     retries=False,
                     timeout=tmo,
                     assert_same_host=False,
+                    preload_content=False,
                 )
             self._keep_response_cookies(resp)
             hops = 0
@@ -227,27 +251,84 @@ class HttpSession(RequestMethods):
                 if hops >= MAX_REDIRECTS:
                     raise TooManyRedirects(f"Exceeded {MAX_REDIRECTS} redirects.")
                 hops += 1
+                resp.drain_conn()
                 full = urljoin(full, location)
                 code = resp.status
                 if (code == 303 and req_method != "HEAD") or (code in (301, 302) and req_method == "POST"):
                     req_method, body, content_type = "GET", None, None
                 hdrs = self._headers(headers, cookies, auth, content_type)
                 resp = self._pool.urlopen(
-                    req_method, full, body=body, headers=hdrs, redirect=False, retries=False, timeout=tmo
+                    req_method,
+                    full,
+                    body=body,
+                    headers=hdrs,
+                    redirect=False,
+                    retries=False,
+                    timeout=tmo,
+                    preload_content=False,
                 )
                 self._keep_response_cookies(resp)
-            content = resp.data
+            if stream:
+                streamed = UrllibBody(resp)
+                length = resp.length_remaining or 0
+            else:
+                content, length = self._read_body(resp)
             status, reason, resp_headers = resp.status, resp.reason or "", resp.headers
+        except Expired:
+            error = ReadTimeout(f"no complete response within {total} s")
+        except GreenletExit:  # the user was stopped mid-request: counted as such, never dropped
+            report_interrupted(self.environment, method, name, full, t0, start_time, ctx)
+            raise
         except TooManyRedirects as exc:
             error = exc
         except Exception as exc:  # a transport failure becomes a failed request, never a crash
-            error = _transport_error(exc, tmo)
+            error = transport_error(exc, tmo, full)
+        finally:
+            if inflight is not None:
+                inflight.ticket = 0
+                self._watch.disarm(inflight)
         elapsed = time.perf_counter() - t0
 
         response = Response(
-            method, full, name, status, reason, resp_headers, content, elapsed, start_time, error, ctx
+            method,
+            full,
+            name,
+            status,
+            reason,
+            resp_headers,
+            content,
+            elapsed,
+            start_time,
+            error,
+            ctx,
+            b"",
+            length,
+            streamed,
         )
         if catch_response:
             return ResponseContextManager(response, self.environment)
         report(self.environment, response, *default_outcome(response))
         return response
+
+    def _read_body(self, resp: urllib3.BaseHTTPResponse) -> tuple[bytes, int]:
+        """(content, -1), or (b"", bytes counted) for a body over ``max_body_size``, never held."""
+        limit = self.max_body
+        declared = resp.length_remaining
+        if declared is not None and declared <= limit:
+            return resp.read(), -1  # the common case: a Content-Length within the limit
+        dropped = declared is not None
+        parts: list[bytes] = []
+        size = 0
+        while True:
+            chunk = resp.read(_CHUNK)
+            if not chunk:
+                break
+            size += len(chunk)
+            if not dropped:
+                parts.append(chunk)
+                if size > limit:
+                    parts, dropped = [], True
+        if dropped:
+            warn_discarded(size, limit)
+            return b"", size
+        return b"".join(parts), -1

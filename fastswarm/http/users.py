@@ -21,6 +21,17 @@ class HttpUser(User):
 
     abstract = True
 
+    network_timeout: float | None = 60.0
+    """Seconds one whole request may take: connect, headers and body (None: no limit)."""
+    connection_timeout: float | None = 60.0
+    """Seconds to wait for a connection (and TLS handshake) to be established."""
+
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
-        self.client = HttpSession(base_host(environment, self), environment, user=self)
+        self.client = HttpSession(
+            base_host(environment, self),
+            environment,
+            user=self,
+            network_timeout=self.network_timeout,
+            connection_timeout=self.connection_timeout,
+        )

@@ -1,4 +1,12 @@
-"""Fork the worker processes, notice when one dies, and make sure none outlives the run."""
+"""Fork the worker processes, notice when one dies, and make sure none outlives the run.
+
+Forking is guarded at both ends. Ctrl-C and SIGTERM are blocked around each fork, so a
+signal arriving then reaches the master after the child is on the books (and the child
+never runs a line of the master's code with the master's handlers); a fork that fails
+(out of processes or memory) ends the children already started before the error rises as
+one ``StartupError`` line. A child also watches its parent: when the master is gone, the
+child's ``on_orphaned`` runs (the run's socket folder is removed even after ``kill -9``).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +21,11 @@ from dataclasses import dataclass
 
 import gevent
 
+from fastswarm.exception import StartupError
+
 log = logging.getLogger(__name__)
+_GUARDED = {signal.SIGINT, signal.SIGTERM}
+ORPHAN_POLL_S = 0.5
 
 
 @dataclass
@@ -47,24 +59,53 @@ class Supervisor:
         self.children: list[Child] = []
         self._watcher: gevent.Greenlet | None = None
 
-    def fork_workers(self, count: int, target: Callable[[int], int]) -> list[Child]:
-        """Fork ``count`` children, each running ``target(local_index)`` and exiting with its code."""
+    def fork_workers(
+        self,
+        count: int,
+        target: Callable[[int], int],
+        on_orphaned: Callable[[], None] | None = None,
+    ) -> list[Child]:
+        """Fork ``count`` children, each running ``target(local_index)`` and exiting with its code.
+
+        Raises ``StartupError`` if a fork fails, after ending the children already forked.
+        ``on_orphaned`` runs in a child once its parent (the master) has gone.
+        """
+        master = os.getpid()
         for local_index in range(count):
             sys.stdout.flush()
             sys.stderr.flush()
-            pid = os.fork()  # gevent's fork once monkey-patched: the child's hub is reinitialised
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _GUARDED)
+            try:
+                pid = os.fork()  # gevent's fork once monkey-patched: the child's hub is reinitialised
+            except OSError as exc:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+                self.terminate_all()
+                raise StartupError(
+                    f"could not start worker process {local_index + 1} of {count}: "
+                    f"{exc.strerror or exc}; the {local_index} already started were stopped"
+                ) from None
             if pid == 0:
-                self._become_worker(local_index, target)
+                self._become_worker(local_index, target, blocked, master, on_orphaned)
             self.children.append(Child(local_index, pid))
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # a Ctrl-C held back lands here
         return self.children
 
     @staticmethod
-    def _become_worker(local_index: int, target: Callable[[int], int]) -> None:
+    def _become_worker(
+        local_index: int,
+        target: Callable[[int], int],
+        mask: set[int | signal.Signals],
+        master: int,
+        on_orphaned: Callable[[], None] | None,
+    ) -> None:
         # Ctrl-C reaches the whole process group; only the master decides what it means.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         code = 1
         try:
+            if on_orphaned is not None:
+                gevent.spawn(_watch_parent, master, on_orphaned)
             code = target(local_index)
         except BaseException:  # noqa: BLE001 - a child must never return into the master's code
             traceback.print_exc()
@@ -121,3 +162,13 @@ class Supervisor:
                 break
         if self._watcher is not None:
             self._watcher.kill(block=False)
+
+
+def _watch_parent(master: int, on_orphaned: Callable[[], None]) -> None:
+    """In a child: call ``on_orphaned`` once the master is gone (the child was re-parented)."""
+    while os.getppid() == master:
+        gevent.sleep(ORPHAN_POLL_S)
+    try:
+        on_orphaned()
+    except Exception:  # noqa: BLE001 - a failed clean-up must not take the worker down
+        log.exception("cleaning up after the master failed")

@@ -2,13 +2,17 @@
 
 ``cli.py`` builds a Config and calls ``run``; everything a run does between the
 tasks file being imported and the exit code being chosen is here.
+
+Start-up can be interrupted at any moment: before the master's own signal handler is set,
+Ctrl-C is a ``KeyboardInterrupt`` (the workers forked so far are ended at once, the socket
+folder removed); after it, an interrupt before anything was measured ends the session the
+same way, without an empty summary. ``cli`` turns it into one line and exit code 130.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import shutil
 import signal
 import sys
@@ -18,18 +22,21 @@ import time
 import gevent
 from gevent.event import Event
 
-from fastswarm.config.settings import Config, is_loopback_host
+from fastswarm.config.settings import Config
 from fastswarm.exception import CheckFailedError, WorkerLostError
 from fastswarm.ipc.admission import Fingerprint
 from fastswarm.ipc.channel import MasterChannel
 from fastswarm.ipc.coordinator import MasterRunner
-from fastswarm.ipc.keys import MasterKeys, load_master_keys, load_worker_keys
+from fastswarm.ipc.keys import MasterKeys
 from fastswarm.ipc.state import WorkerInfo
 from fastswarm.ipc.supervisor import Child, Supervisor, describe_status
 from fastswarm.ipc.worker import run_worker
 from fastswarm.master.capacity import CapacitySearch
 from fastswarm.master.checks import CheckResult, evaluate, format_results, lost_for_good, parse_checks
 from fastswarm.master.loader import TasksFile
+from fastswarm.master.outcome import interrupted_at_stop, nothing_measured
+from fastswarm.master.preflight import check_before_start
+from fastswarm.master.remote import master_keys, run_remote_workers
 from fastswarm.master.session_control import TestControl
 from fastswarm.master.shape_driver import ShapeDriver
 from fastswarm.stats import report
@@ -42,43 +49,10 @@ log = logging.getLogger(__name__)
 
 def run(config: Config, tasks: TasksFile) -> int:
     """Run the test the config describes; returns the process exit code."""
+    check_before_start(config, tasks)
     if config.worker:
-        return _run_remote_workers(config, tasks)
+        return run_remote_workers(config, tasks)
     return MasterSession(config, tasks).run()
-
-
-def _run_remote_workers(config: Config, tasks: TasksFile) -> int:
-    address = f"tcp://{config.master_host}:{config.master_port}"
-    fingerprint = Fingerprint.of_tasks_file(tasks.path)
-    keys = load_worker_keys(config.curve_dir) if config.curve_dir else None  # bad keys: exit 2 before forking
-    if keys is None and not config.insecure and not is_loopback_host(config.master_host):
-        _warn(f"no --curve-dir: traffic to {address} is unencrypted (a master with keys refuses it)")
-    if config.processes == 1:
-        return run_worker(config, list(tasks.user_classes), address, fingerprint=fingerprint, keys=keys)
-    supervisor = Supervisor()
-    supervisor.fork_workers(
-        config.processes,
-        lambda _: run_worker(config, list(tasks.user_classes), address, True, fingerprint, keys),
-    )
-    supervisor.wait_all(timeout=float("inf"))
-    codes = [os.WEXITSTATUS(c.exit_status or 0) for c in supervisor.children]
-    return max(codes, default=0)
-
-
-def _warn(line: str) -> None:
-    print(f"fastswarm: warning: {line}", file=sys.stderr, flush=True)
-
-
-def _master_keys(config: Config, address: str) -> MasterKeys | None:
-    """The master's CURVE keys (``--curve-dir``), or None; one loud line for ``--insecure``."""
-    if config.curve_dir:
-        return load_master_keys(config.curve_dir)
-    if not is_loopback_host(config.master_bind_host):  # Config allowed it: --insecure was given
-        _warn(
-            f"--insecure: {address} admits ANY worker, unencrypted; whoever reaches it can read "
-            "this test and inject results (make keys: fastswarm keygen DIR; then --curve-dir DIR)"
-        )
-    return None
 
 
 class MasterSession(TestControl):
@@ -90,6 +64,7 @@ class MasterSession(TestControl):
         self.tasks = tasks
         self.supervisor = Supervisor()
         self.done = Event()
+        self.interrupted = Event()  # set by the first Ctrl-C or SIGTERM, as done is
         self.interrupts = 0
         self.lost: list[str] = []
         self.rejoined: list[str] = []  # workers that came back after they were lost
@@ -105,25 +80,34 @@ class MasterSession(TestControl):
 
     def run(self) -> int:
         config = self.config
+        # Until the event loop's handler is set (in _coordinate), Ctrl-C raises here and is
+        # noted, in case Python drops that exception (see cli/interrupts.py).
+        signal.signal(signal.SIGINT, self._early_interrupt)
         ipc_dir = None
         self.fingerprint = Fingerprint.of_tasks_file(self.tasks.path)
         self.prepare_otel()  # a missing package or bad endpoint ends the run before the fork
         if config.master:
             address = f"tcp://{config.master_bind_host}:{config.master_port}"
             expected = config.expect_workers
-            self.keys = _master_keys(config, address)
+            self.keys = master_keys(config, address)
         else:
             ipc_dir = tempfile.mkdtemp(prefix="fastswarm-")
             address = f"ipc://{ipc_dir}/master.sock"
             expected = config.processes
-            # Fork first: the master must own no greenlet, socket or ZeroMQ context yet.
-            users = list(self.tasks.user_classes)
-            fingerprint = self.fingerprint
-            self.supervisor.fork_workers(
-                expected, lambda _: run_worker(config, users, address, True, fingerprint)
-            )
         try:
+            if ipc_dir:
+                # Fork first: the master must own no greenlet, socket or ZeroMQ context yet.
+                # A worker whose master is gone (kill -9) removes the socket folder itself.
+                users, fingerprint = list(self.tasks.user_classes), self.fingerprint
+                self.supervisor.fork_workers(
+                    expected,
+                    lambda _: run_worker(config, users, address, True, fingerprint),
+                    on_orphaned=lambda: shutil.rmtree(ipc_dir, ignore_errors=True),
+                )
             return self._coordinate(address, expected)
+        except KeyboardInterrupt:
+            self.supervisor.terminate_all()  # start-up interrupted: no worker waits for a master
+            raise
         finally:
             if self.supervisor.children and not self.supervisor.wait_all(timeout=5):
                 self.supervisor.terminate_all()
@@ -154,12 +138,15 @@ class MasterSession(TestControl):
         runner.start_serving()
         gevent.signal_handler(signal.SIGINT, self._interrupt)
         gevent.signal_handler(signal.SIGTERM, self._interrupt)
+        if self.interrupts:  # a Ctrl-C whose exception was lost before the handler was set
+            self.interrupted.set()
+            self.done.set()
         try:
             self.open_hdr_log(aggregator)
             self.start_otel(aggregator)
             self.start_web()
             env.events.init.fire(environment=env)
-            if not runner.wait_for_workers(expected, config.expect_workers_timeout):
+            if not self._wait_for_workers(runner, expected):
                 raise WorkerLostError(
                     f"only {len(runner.alive_workers())} of {expected} workers connected "
                     f"within {config.expect_workers_timeout:.0f} s"
@@ -169,6 +156,8 @@ class MasterSession(TestControl):
             elif self.interrupts == 0:
                 self.wait_for_end()  # web mode: the UI/API (or --autostart) runs tests until quit
             stopped_cleanly = runner.stop(force=self.interrupts >= 2)
+            if self.interrupts and nothing_measured(aggregator):
+                raise KeyboardInterrupt  # interrupted during start-up: no empty summary, exit 130
             if not stopped_cleanly:
                 self.lost.append("some workers did not confirm the stop; their last interval may be missing")
             return self._finish(runner, aggregator)
@@ -178,6 +167,15 @@ class MasterSession(TestControl):
             env.events.quitting.fire(environment=env)
             runner.quit()
             channel.close()
+
+    def _wait_for_workers(self, runner: MasterRunner, expected: int) -> bool:
+        """Wait for the workers' hellos; a Ctrl-C meanwhile ends the wait (True: go on to stop)."""
+        waiter = gevent.spawn(runner.wait_for_workers, expected, self.config.expect_workers_timeout)
+        gevent.wait([waiter, self.interrupted], count=1)
+        if not waiter.ready():
+            waiter.kill()
+            return True
+        return bool(waiter.value)
 
     def _run_test(self, runner: MasterRunner) -> None:
         config = self.config
@@ -308,8 +306,13 @@ class MasterSession(TestControl):
         for line in self.lost:
             print(f"fastswarm: error: {line}", file=sys.stderr)
         code = 0
-        if totals.failures > 0:
-            code = config.exit_code_on_error
+        stopped = interrupted_at_stop(aggregator)
+        if totals.failures - stopped > 0 or aggregator.user_errors():
+            code = config.exit_code_on_error  # as Locust: failed requests or errors in tasks
+        if self.started_at and totals.requests - stopped == 0:  # a dead target, or no task at all
+            line = "no request was made" if totals.requests == 0 else "no request finished before the stop"
+            print(f"fastswarm: error: {line}", file=sys.stderr, flush=True)
+            code = code or 1
         if self.lost and code == 0:
             code = WorkerLostError.exit_code
         code = self._outcome_code(code, results)
@@ -348,10 +351,20 @@ class MasterSession(TestControl):
         return code
 
     # -- happenings --
+    def _early_interrupt(self, signum: int, frame: object) -> None:
+        self.interrupts += 1
+        raise KeyboardInterrupt
+
     def _interrupt(self) -> None:
         self.interrupts += 1
+        self.interrupted.set()
+        runner = self.runner
+        measured = runner is not None and not nothing_measured(runner.aggregator)
+        # The hint matters when users may take --stop-timeout to finish; an interrupted
+        # start-up (nothing measured, nobody to wait for) ends in one line, not two.
         if self.interrupts == 1:
-            print("\nstopping (press Ctrl-C again to stop at once)", file=sys.stderr, flush=True)
+            if measured or (self.started_at and self.config.stop_timeout > 0):
+                print("\nstopping (press Ctrl-C again to stop at once)", file=sys.stderr, flush=True)
         elif self.runner is not None:
             self.runner.send_stop(force=True)
         self.done.set()

@@ -3,7 +3,8 @@
 It answers from memory with no access log, so that on one machine the load generator, not
 the target, is what runs out of CPU. Routes:
 
-- ``GET /`` ``ok``; ``/bytes/N`` N bytes; ``/delay/MS`` answers after MS ms;
+- ``GET /`` ``ok``; ``/bytes/N`` N bytes (up to 1 GiB, sent from one 1 MiB buffer, so a
+  100 MB body costs the target no 100 MB); ``/delay/MS`` answers after MS ms;
   ``/status/CODE`` that status; ``/redirect/N`` N redirects ending at ``/``.
 - ``POST /echo`` the JSON body back (400 if it is not JSON); ``/anything[/...]`` any method,
   describes the request it got (method, path, args, headers, data, json).
@@ -22,10 +23,10 @@ tested against.
 
 from __future__ import annotations
 
-import argparse
+import errno
 import json
+import os
 import socket
-import sys
 import time
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
@@ -42,7 +43,8 @@ WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 _OK = b"ok"
 _TEXT = "text/plain; charset=utf-8"
 _JSON = "application/json"
-MAX_BYTES = 64 * 1024 * 1024
+MAX_BYTES = 1024 * 1024 * 1024
+_PIECE = b"x" * (1024 * 1024)
 MAX_DELAY_SAMPLES = 1_000_000
 MAX_JOBS = 100_000
 DEFAULT_JOB_DELAY_MS = 500.0
@@ -127,7 +129,10 @@ class TargetApp:
         n = _int(rest)
         if n is None or not 0 <= n <= MAX_BYTES:
             return _reply(sr, 404, b"not found")
-        return _reply(sr, 200, b"x" * n, "application/octet-stream")
+        if n <= len(_PIECE):
+            return _reply(sr, 200, _PIECE[:n], "application/octet-stream")
+        sr(_STATUS[200], [("Content-Type", "application/octet-stream"), ("Content-Length", str(n))])
+        return _pieces(n)
 
     def _delay(self, environ: dict[str, Any], method: str, rest: str, sr: StartResponse) -> Iterable[bytes]:
         ms = _float(rest)
@@ -289,6 +294,14 @@ def _float(text: Any) -> float | None:
         return None
 
 
+def _pieces(n: int) -> Iterable[bytes]:
+    """``n`` bytes of b"x", the same 1 MiB buffer over and over: a large body is never built whole."""
+    while n > 0:
+        size = min(n, len(_PIECE))
+        yield _PIECE if size == len(_PIECE) else _PIECE[:size]
+        n -= size
+
+
 def _read_body(environ: dict[str, Any]) -> bytes:
     stream = environ.get("wsgi.input")
     return stream.read() if stream is not None else b""
@@ -344,6 +357,15 @@ def start_in_background(
     return server, server.server_port
 
 
+def describe_start_error(exc: Exception, host: str, port: int) -> str:
+    """One line for why the target could not start: ``port 8080 on 127.0.0.1 is in use``..."""
+    if isinstance(exc, OSError):
+        if exc.errno == errno.EADDRINUSE:
+            return f"port {port} on {host} is in use (another program listens there; pick --port)"
+        return f"cannot listen on {host}:{port}: {os.strerror(exc.errno) if exc.errno else exc}"
+    return str(exc)
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8080,
@@ -367,24 +389,3 @@ def serve(
         pass
     finally:
         server.stop(timeout=1)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m fastswarm.target``: the same server without the fastswarm CLI."""
-    parser = argparse.ArgumentParser(prog="python -m fastswarm.target", description=__doc__.split("\n")[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080, help="0 picks a free port")
-    parser.add_argument("--stall-every", type=float, default=0.0, help="seconds between stalls (0: never)")
-    parser.add_argument("--stall-for", type=float, default=0.0, help="seconds each stall lasts")
-    parser.add_argument("--access-log", action="store_true", help="log every request (slow)")
-    args = parser.parse_args(argv)
-    try:
-        serve(args.host, args.port, args.stall_every, args.stall_for, quiet=not args.access_log)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -20,6 +20,10 @@ import click
 )
 def target_command(host: str, port: int, stall_every: float, stall_for: float) -> None:
     """Serve /, /bytes/N, /delay/MS, /status/CODE, /echo, /jobs and /__stats."""
-    from fastswarm.target.app import serve
+    from fastswarm.target.app import describe_start_error, serve
 
-    serve(host=host, port=port, stall_every=stall_every, stall_for=stall_for)
+    try:
+        serve(host=host, port=port, stall_every=stall_every, stall_for=stall_for)
+    except (OSError, ValueError) as exc:  # the port is taken, the host is not ours, bad stalls
+        click.echo(f"fastswarm target: error: {describe_start_error(exc, host, port)}", err=True)
+        raise SystemExit(2) from None
