@@ -80,9 +80,12 @@ def test_a_pool_of_4_users_on_a_50_ms_endpoint_knees_below_80_per_s(target: Targ
         target, tmp_path, "--max-users", "4", "--slo", "fail_ratio<1%", "--capacity-rates", "10:640",
         "--capacity-bisect", "1",
     )  # fmt: skip
-    assert code == 0, out[-3000:]
     capacity = report["capacity"]
     steps = capacity["steps"]
+    if steps[0]["verdict"] == "invalid":  # a machine too busy to drive even 10/s: no knee, said so
+        assert code == 3 and capacity["knee_rate"] is None and "generator saturated" in steps[0]["reasons"][0]
+        return
+    assert code == 0, out[-3000:]
     first_not_ok = next(i for i, s in enumerate(steps) if s["verdict"] != "ok")
     assert [s["rate"] for s in steps[: first_not_ok + 1]] == [10 * 2**i for i in range(first_not_ok + 1)]
     assert capacity["knee_rate"] < 80, capacity

@@ -144,9 +144,10 @@ class Patient(HttpUser):
 
 FAILING_FORK = """
 import errno, os, sys
-from fastswarm.cli.main import _patch_gevent, main
+from fastswarm.cli.main import main
+from fastswarm.engine.gevent_patch import patch_gevent
 
-_patch_gevent()
+patch_gevent()
 real_fork, forks = os.fork, []
 
 def fork():

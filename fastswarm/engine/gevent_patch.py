@@ -27,3 +27,6 @@ def patch_gevent() -> None:
         monkey.patch_all()
     finally:
         setattr(metadata, "entry_points", lookup)  # noqa: B010
+    from gevent.hub import Hub  # a Ctrl-C met in the event loop goes to main() without a traceback
+
+    Hub.NOT_ERROR = (*Hub.NOT_ERROR, KeyboardInterrupt)

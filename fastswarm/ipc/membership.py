@@ -104,7 +104,10 @@ class Membership:
         if verdict.warning is not None:
             log.warning("%s: %s", worker.describe(), verdict.warning)
         late = self._running()
-        log.info("%s joined%s", worker.describe(), "; sharing the test out again" if late else "")
+        # A remote worker joining (or any joining mid-test) is news; the master's own forked
+        # workers joining at start-up are not: one INFO line per core would only be noise.
+        level = logging.INFO if late or getattr(self.options, "master", False) else logging.DEBUG
+        log.log(level, "%s joined%s", worker.describe(), "; sharing the test out again" if late else "")
         self._send_welcome(worker, rejoined=False)
         if late:
             self.rebalance()

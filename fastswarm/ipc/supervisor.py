@@ -110,6 +110,9 @@ class Supervisor:
         except BaseException:  # noqa: BLE001 - a child must never return into the master's code
             traceback.print_exc()
         finally:
+            if on_orphaned is not None and os.getppid() != master:
+                # the worker noticed the master's death (its socket) before the watcher's poll did
+                _clean_up(on_orphaned)
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(code)
@@ -168,6 +171,10 @@ def _watch_parent(master: int, on_orphaned: Callable[[], None]) -> None:
     """In a child: call ``on_orphaned`` once the master is gone (the child was re-parented)."""
     while os.getppid() == master:
         gevent.sleep(ORPHAN_POLL_S)
+    _clean_up(on_orphaned)
+
+
+def _clean_up(on_orphaned: Callable[[], None]) -> None:
     try:
         on_orphaned()
     except Exception:  # noqa: BLE001 - a failed clean-up must not take the worker down
