@@ -27,10 +27,10 @@ LOWEST_US = 1
 HIGHEST_US = 3_600_000_000  # one hour
 SIGNIFICANT_FIGURES = 3
 # hdrh's bucket layout for 3 significant figures: 2048 sub-buckets, half of them per bucket.
-_HALF_MAG = 10
-_HALF_COUNT = 1 << _HALF_MAG
-_SUB_BUCKET_MASK = (1 << (_HALF_MAG + 1)) - 1
-_BUCKET_BITS = _HALF_MAG + 1
+HALF_MAG = 10
+HALF_COUNT = 1 << HALF_MAG
+SUB_BUCKET_MASK = (1 << (HALF_MAG + 1)) - 1
+BUCKET_BITS = HALF_MAG + 1
 
 
 def _new_hdr() -> Any:
@@ -74,7 +74,7 @@ class LatencyHistogram:
 
     def __init__(self, _hdr: Any = None) -> None:
         self._h: Any = _new_hdr() if _hdr is None else _hdr
-        if self._h.unit_magnitude != 0 or self._h.sub_bucket_half_count_magnitude != _HALF_MAG:
+        if self._h.unit_magnitude != 0 or self._h.sub_bucket_half_count_magnitude != HALF_MAG:
             raise ValueError("LatencyHistogram needs hdrh's 1 µs, 3-digit layout")
         self._counts_array = self._h.counts  # reset() clears it in place, so this stays valid
         self._view = np.ctypeslib.as_array(self._counts_array)  # the same memory, for numpy
@@ -89,8 +89,8 @@ class LatencyHistogram:
             self.out_of_range += 1
         # hdrh's _counts_index_for(us) for unit magnitude 0: bucket from the bit length, then
         # the offset within it (tests check it against hdrh for every bucket boundary).
-        bucket = (us | _SUB_BUCKET_MASK).bit_length() - _BUCKET_BITS
-        self._counts_array[((bucket + 1) << _HALF_MAG) + (us >> bucket) - _HALF_COUNT] += 1
+        bucket = (us | SUB_BUCKET_MASK).bit_length() - BUCKET_BITS
+        self._counts_array[((bucket + 1) << HALF_MAG) + (us >> bucket) - HALF_COUNT] += 1
         h = self._h
         h.total_count += 1
         if us < h.min_value:
@@ -125,7 +125,7 @@ class LatencyHistogram:
         if self._counts_array[0]:
             current = 0
         elif current != sys.maxsize:
-            bucket = (current | _SUB_BUCKET_MASK).bit_length() - _BUCKET_BITS
+            bucket = (current | SUB_BUCKET_MASK).bit_length() - BUCKET_BITS
             current = (current >> bucket) << bucket
         h.min_value = min(current, low)
 
@@ -171,6 +171,25 @@ class LatencyHistogram:
         """HdrHistogram's standard V2 compressed encoding (base64), as hdrh ``encode()``."""
         blob = self._h.encode()
         return blob if isinstance(blob, bytes) else bytes(blob, "ascii")
+
+    def encode_counts(self, index: np.ndarray, counts: np.ndarray) -> bytes:
+        """``to_bytes`` of a histogram holding just ``counts`` at ascending ``index``, written
+        through this (empty) one, which is left empty: hdrh's encoder reads only the counters
+        up to the highest one used, so only those written here are cleared again."""
+        h = self._h
+        if h.total_count:
+            raise ValueError("encode_counts needs an empty histogram")
+        if not len(index):
+            return self.to_bytes()
+        self._view[index] = counts
+        h.total_count = int(counts.sum())
+        h.max_value = int(_index_tables()[0][index[-1]])  # any value of the last counter
+        try:
+            return self.to_bytes()
+        finally:
+            self._view[index] = 0
+            h.total_count = 0
+            h.max_value = 0
 
     @classmethod
     def from_counts(cls, counts: np.ndarray) -> LatencyHistogram:

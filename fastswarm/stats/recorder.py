@@ -11,31 +11,44 @@ import time
 import traceback
 from collections.abc import Callable
 
-from fastswarm.stats.histogram import LatencyHistogram
+from fastswarm.stats.histogram import (
+    BUCKET_BITS,
+    HALF_COUNT,
+    HALF_MAG,
+    HIGHEST_US,
+    SUB_BUCKET_MASK,
+    LatencyHistogram,
+)
 from fastswarm.stats.model import EntryStats, ErrorStats, IntervalStats, UserErrorStats
 from fastswarm.stats.open_stats import ArrivalCounters
+from fastswarm.stats.sparse_histogram import SparseHistogram
 
 OTHER_ERRORS = "other errors (error group limit reached)"
 """Error text of the single overflow group once ``max_error_groups`` distinct ones exist."""
 
 
 class _Entry:
-    """Mutable per-(method, name) counters; slotted for cheap attribute updates."""
+    """Mutable per-(method, name) counters; slotted for cheap attribute updates.
 
-    __slots__ = ("requests", "failures", "bytes", "histogram", "record_latency", "corrected")
+    ``counts`` is its histogram's counter dict, bumped inline by ``Recorder.record``.
+    """
+
+    __slots__ = ("requests", "failures", "bytes", "histogram", "counts", "corrected")
 
     def __init__(self) -> None:
         self.requests = 0
         self.failures = 0
         self.bytes = 0
-        self.histogram = LatencyHistogram()
-        self.record_latency = self.histogram.record
-        self.corrected: LatencyHistogram | None = None  # open model only
+        self.histogram = SparseHistogram()
+        self.counts = self.histogram.counts
+        self.corrected: SparseHistogram | None = None  # open model only
 
 
 class Recorder:
     """Per-endpoint HDR histograms and counters, plus grouped request and user errors.
 
+    Histograms are sparse (``SparseHistogram``): a name costs what it recorded, not the
+    184 KB of a full hdrh counter array.
     Distinct error groups (request errors, and user errors, each) are capped at
     ``max_error_groups`` per interval; beyond that, occurrences go to one ``OTHER_ERRORS``
     group with empty method/name, so counts are never lost and memory stays bounded.
@@ -48,6 +61,7 @@ class Recorder:
         self._entries: dict[tuple[str, str], _Entry] = {}
         self._errors: dict[tuple[str, str, str], int] = {}
         self._user_errors: dict[tuple[str, str], list[int | str]] = {}
+        self._scratch: LatencyHistogram | None = None  # encodes the sparse histograms
         self._started_at = time.time()
         self.arrivals: ArrivalCounters | None = None
         self._planned_start: Callable[[], float | None] | None = None
@@ -80,17 +94,27 @@ class Recorder:
         entry = self._entries[(method, name)]
         hist = entry.corrected
         if hist is None:
-            hist = entry.corrected = LatencyHistogram()
+            hist = entry.corrected = SparseHistogram()
         hist.record(corrected if corrected > elapsed_us else elapsed_us)
 
     def record(self, method: str, name: str, elapsed_us: int, length: int, error: str | None = None) -> None:
-        """Count one request (a failure when ``error`` is its message). The hot path."""
+        """Count one request (a failure when ``error`` is its message). The hot path.
+
+        The latency goes straight into the row's sparse counters, at hdrh's counter index
+        (``LatencyHistogram.record``'s arithmetic, clamped to 1 µs .. 1 h the same way).
+        """
         entry = self._entries.get((method, name))
         if entry is None:
             entry = self._entries[(method, name)] = _Entry()
         entry.requests += 1
         entry.bytes += length
-        entry.record_latency(elapsed_us)
+        us = elapsed_us
+        if us < 1:
+            us = 1
+        elif us > HIGHEST_US:
+            us = HIGHEST_US
+        bucket = (us | SUB_BUCKET_MASK).bit_length() - BUCKET_BITS
+        entry.counts[((bucket + 1) << HALF_MAG) + (us >> bucket) - HALF_COUNT] += 1
         if error is not None:
             entry.failures += 1
             key = (method, name, error)
@@ -119,24 +143,27 @@ class Recorder:
     def take_interval(self, now: float | None = None) -> IntervalStats:
         """Return everything recorded since the last call and start a new interval.
 
-        Histograms are emptied in place (a memset) rather than reallocated; endpoints with
+        Each row's counters are encoded and cleared (giving their memory back); rows with
         no requests this interval are left out.
         """
         ended_at = time.time() if now is None else now
         # A wall clock stepped backwards must not make an invalid interval.
         started_at = min(self._started_at, ended_at)
+        scratch = self._scratch
+        if scratch is None:
+            scratch = self._scratch = LatencyHistogram()
         entries = []
         for (method, name), e in self._entries.items():
             if not e.requests:
                 continue
-            corrected = e.corrected.to_bytes() if e.corrected is not None and e.corrected.count else b""
-            entries.append(
-                EntryStats(method, name, e.requests, e.failures, e.bytes, e.histogram.to_bytes(), corrected)
-            )
+            corrected = b""
+            if e.corrected is not None and e.corrected.counts:
+                corrected = e.corrected.to_bytes(scratch)
+                e.corrected.reset()
+            histogram = e.histogram.to_bytes(scratch)
+            entries.append(EntryStats(method, name, e.requests, e.failures, e.bytes, histogram, corrected))
             e.requests = e.failures = e.bytes = 0
             e.histogram.reset()
-            if e.corrected is not None:
-                e.corrected.reset()
         errors = tuple(ErrorStats(m, n, err, c) for (m, n, err), c in self._errors.items())
         user_errors = tuple(
             UserErrorStats(kind, msg, int(g[0]), str(g[1])) for (kind, msg), g in self._user_errors.items()
