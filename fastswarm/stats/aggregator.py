@@ -7,13 +7,14 @@ per-second / window rates divide each worker's counts by the time its intervals 
 
 Cost (issue 3: 64 workers x 100 endpoints reporting every second within 10 % of a core):
 a report's histograms are decoded together in one numpy pass (``hdr_sparse.decode_batch``)
-and added with one ``np.add.at`` into per-endpoint counter rows (``CountsTable``) for the
-run, and into the window's rows (``timeline``). Reads (console, web, reports) compute every
-row's percentiles from those matrices with one cumsum, and are cached until the next merge.
+and added in a few vectorised steps into per-endpoint counter rows (``CountsTable``) for
+the run, and into the window's rows (``timeline``). Reads (console, web, reports) compute
+every row's percentiles from those tables in a few numpy passes, cached until the next merge.
 
-Memory: two matrices of 190 KB per endpoint (run and window; a third for corrected latency
-in the open model) and, per second still in the window (+ a short grace), its sparse
-counters; older seconds keep only their summary, and at most ``history_limit`` are kept.
+Memory is sized by what was recorded: per endpoint, its non-zero counters in the run's and
+the window's tables (a third for corrected latency in the open model; dense only for busy
+rows); per second still in the window (+ a short grace), its sparse counters; older
+seconds keep only their summary, at most ``history_limit`` of them.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from fastswarm.stats.counts_table import CountsTable
+from fastswarm.stats.counts_table import ROW_SHIFT, CountsTable
 from fastswarm.stats.hdr_sparse import COUNTS_LEN, decode_batch
 from fastswarm.stats.histogram import (
     HIGHEST_US,
@@ -84,7 +85,7 @@ def _latency(s: CountsSummary) -> LatencySummary:
 
 
 def _decode(rows: np.ndarray, blobs: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Flat indexes (``rows[i] * COUNTS_LEN + counter`` for blob ``i``), counter indexes and
+    """Flat indexes (``rows[i] << ROW_SHIFT | counter`` for blob ``i``), counter indexes and
     counts of the blobs' non-zero counters. A blob not in fastswarm's layout goes through
     hdrh (which raises for garbage, as it always did)."""
     batch = decode_batch(blobs, LOWEST_US, HIGHEST_US, SIGNIFICANT_FIGURES)
@@ -95,7 +96,7 @@ def _decode(rows: np.ndarray, blobs: list[bytes]) -> tuple[np.ndarray, np.ndarra
         owner = np.concatenate([owner, *(np.full(len(ix), i, dtype=np.intp) for i, ix, _ in extra)])
         index = np.concatenate([index, *(ix for _, ix, _ in extra)])
         counts = np.concatenate([counts, *(c for _, _, c in extra)])
-    return rows[owner] * COUNTS_LEN + index, index, counts
+    return (rows[owner].astype(np.int64) << ROW_SHIFT) + index, index, counts
 
 
 class Aggregator:
@@ -136,7 +137,7 @@ class Aggregator:
         """Forget everything merged so far and restart the clock at ``t`` (default: now)."""
         self.started_at = time.time() if t is None else t
         self._timeline = Timeline(self.window_s, self.history_limit)
-        self._rows: dict[StatsKey, int] = {}  # endpoint -> its row in the matrices
+        self._rows: dict[StatsKey, int] = {}  # endpoint -> its row in the tables
         self._keys: list[StatsKey] = []
         self._counters = np.zeros((8, 3), dtype=np.int64)  # per row: requests, failures, bytes
         self._all_counters = [0, 0, 0]
@@ -264,11 +265,11 @@ class Aggregator:
         tl = self._timeline
         window = tl.window(now)
         rps = tl.row_rates(window, tl.lengths(window), n)
-        current = summarize_counts(tl.window_matrix(window, n), HISTORY_PCTS, with_mean=False)
-        runs = summarize_counts(self._cum.matrix(n), _PCTS)
+        current = tl.window_summaries(window, n, HISTORY_PCTS)
+        runs = self._cum.summaries(n, _PCTS)
         corrected = []
         if any(self._has_corrected):
-            corrected = summarize_counts(self._cum_corrected.matrix(n), _PCTS)
+            corrected = self._cum_corrected.summaries(n, _PCTS)
         counters = self._counters[:n].tolist()
         rows = []
         for r in sorted(range(n), key=lambda r: (self._keys[r].name, self._keys[r].method)):

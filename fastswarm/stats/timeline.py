@@ -2,10 +2,13 @@
 
 Each interval lands in the second it ended in (``int(ended_at)``). A second keeps, while it
 is live, its all-endpoint counters and the sparse per-endpoint counters merged into it; the
-window's per-endpoint counters are one matrix (``CountsTable``) kept current as intervals
-arrive and as seconds leave the window (their sparse counters are subtracted), so reading
-"current" percentiles costs one cumsum, not a merge of ten seconds of histograms. Seconds
-past the window (plus a short grace for late intervals) collapse into their percentiles.
+window's per-endpoint counters are one ``CountsTable`` kept current as intervals arrive and
+as seconds leave the window (their sparse counters are subtracted), so reading "current"
+percentiles costs one pass over the window's counters, not a merge of ten seconds of
+histograms. Seconds past the window (plus a short grace for late intervals) collapse into
+their percentiles and rates, and the history is a ring of at most ``history_limit``
+seconds: the oldest is dropped as each new one comes. Nothing here grows with the run's
+length, and what grows with the number of names grows with the traffic they had.
 """
 
 from __future__ import annotations
@@ -17,12 +20,12 @@ import numpy as np
 
 from fastswarm.stats.counts_table import CountsTable
 from fastswarm.stats.hdr_sparse import COUNTS_LEN
-from fastswarm.stats.histogram import summarize_counts
+from fastswarm.stats.histogram import CountsSummary, summarize_counts
 from fastswarm.stats.model import HistoryPoint, us_to_ms
 
 GRACE_S = 2  # seconds a second keeps its counters after leaving the window
 HISTORY_PCTS = (50.0, 95.0, 99.0)
-Sparse = tuple[np.ndarray, np.ndarray]  # flat indexes (row * COUNTS_LEN + counter), counts
+Sparse = tuple[np.ndarray, np.ndarray]  # flat indexes (row << ROW_SHIFT | counter), counts
 
 
 @dataclass(slots=True)
@@ -31,16 +34,16 @@ class Second:
 
     ``workers`` maps worker -> [requests, failures, seconds measured]. While live, ``total``
     holds all endpoints' counters, ``parts`` the sparse per-endpoint counters merged into it
-    and ``key_requests`` each worker's requests per endpoint row; once finalized only
-    ``pcts`` (µs) is kept. ``in_window``: its parts are in the timeline's window matrix.
+    and ``key_requests`` each worker's (rows, requests) per interval; once finalized only
+    ``pcts`` (µs) is kept. ``in_window``: its parts are in the timeline's window table.
     """
 
     t: int
     users: int
     in_window: bool
     workers: dict[str, list[float]] = field(default_factory=dict)
-    key_requests: dict[str, np.ndarray] = field(default_factory=dict)
-    total: np.ndarray | None = field(default_factory=lambda: np.zeros(COUNTS_LEN, dtype=np.int64))
+    key_requests: dict[str, list[Sparse]] = field(default_factory=dict)
+    total: np.ndarray | None = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # grown to need
     parts: list[Sparse] = field(default_factory=list)
     pcts: dict[float, int] = field(default_factory=dict)
 
@@ -54,11 +57,6 @@ class Second:
 def rate(per_worker: dict[str, list[float]], lengths: dict[str, float], index: int) -> float:
     """Sum over workers of count / seconds that worker measured (1 s if it measured none)."""
     return sum(c[index] / (lengths.get(w) or 1.0) for w, c in per_worker.items())
-
-
-def _grown(vec: np.ndarray, n: int) -> np.ndarray:
-    """``vec`` with exactly ``n`` entries (zeros appended)."""
-    return vec[:n] if len(vec) >= n else np.concatenate((vec, np.zeros(n - len(vec), dtype=vec.dtype)))
 
 
 class Timeline:
@@ -123,14 +121,16 @@ class Timeline:
         if s.total is None:
             return  # finalized: only its rates still take late intervals
         if len(index):
+            if width > len(s.total):
+                grown = np.zeros(width, dtype=np.int64)
+                grown[: len(s.total)] = s.total
+                s.total = grown
             np.add.at(s.total, index, sparse[1])
             s.parts.append(sparse)
             if s.in_window:
                 self._win.add(sparse[0], sparse[1], width)
         if len(rows):
-            vec = _grown(s.key_requests.get(worker_id, np.zeros(0, dtype=np.int64)), int(rows.max()) + 1)
-            np.add.at(vec, rows, requests)
-            s.key_requests[worker_id] = vec
+            s.key_requests.setdefault(worker_id, []).append((rows, requests))
 
     def finalize_old(self, width: int) -> None:
         """Collapse seconds past the window (+grace) to their percentiles, freeing counters."""
@@ -161,17 +161,17 @@ class Timeline:
         lo, hi = self.window_start(end), math.floor(end)
         return [s for t, s in self._live.items() if lo <= t <= hi]
 
-    def window_matrix(self, window: list[Second], rows: int) -> np.ndarray:
-        """Per-endpoint counters of ``window``: the kept matrix when that is the window asked
-        for (the console's case), else summed from the seconds' sparse parts."""
+    def window_summaries(self, window: list[Second], rows: int, ps: tuple[float, ...]) -> list[CountsSummary]:
+        """Per-endpoint percentiles ``ps`` of ``window``: from the kept table when that is the
+        window asked for (the console's case), else summed from the seconds' sparse parts."""
         kept = [s for s in self._live.values() if s.in_window]
         if len(kept) == len(window) and all(s.in_window for s in window):
-            return self._win.matrix(rows)
+            return self._win.summaries(rows, ps, with_mean=False)
         table = CountsTable()
         for s in window:
             for flat, counts in s.parts:
                 table.add(flat, counts, self._win.width)
-        return table.matrix(rows)
+        return table.summaries(rows, ps, with_mean=False)
 
     @staticmethod
     def lengths(window: list[Second]) -> dict[str, float]:
@@ -188,9 +188,12 @@ class Timeline:
         the time it measured, summed over workers)."""
         per_worker: dict[str, np.ndarray] = {}
         for s in window:
-            for w, vec in s.key_requests.items():
+            for w, parts in s.key_requests.items():
                 acc = per_worker.get(w)
-                per_worker[w] = _grown(vec, rows) if acc is None else acc + _grown(vec, rows)
+                if acc is None:
+                    acc = per_worker[w] = np.zeros(rows, dtype=np.int64)
+                for at, requests in parts:
+                    np.add.at(acc, at, requests)
         out = np.zeros(rows)
         for w, acc in per_worker.items():
             out += acc / (lengths.get(w) or 1.0)
@@ -205,7 +208,7 @@ class Timeline:
             for w, c in s.workers.items():
                 per_worker.setdefault(w, [0, 0])[0] += c[0]
             if s.total is not None:
-                counts += s.total
+                counts[: len(s.total)] += s.total
         return per_worker, counts
 
     def history(self, width: int) -> list[HistoryPoint]:
