@@ -141,6 +141,7 @@ class Config:
     web_auth_token: str | None = None
     html_path: str | None = None
     hdr_log_path: str | None = None
+    max_names: int = 2000  # distinct (method, name) rows; later names share an "(other)" row
     # open model and pass/fail checks
     rate: tuple[float, float] | None = None
     arrival: str = "uniform"
@@ -179,6 +180,8 @@ class Config:
             raise ConfigError("--web-port: must be between 0 and 65535")
         if self.max_users < 1:
             raise ConfigError("--max-users: must be at least 1")
+        if self.max_names < 1:
+            raise ConfigError("--max-names: must be at least 1")
         if self.ramp is not None and self.rate is None:
             raise ConfigError("--ramp: needs --rate R1:R2")
         if self.arrival not in ("uniform", "poisson"):

@@ -107,7 +107,7 @@ class MasterSession(TestControl):
             parsed_options=config,
         )
         set_current(env)
-        aggregator = Aggregator()
+        aggregator = Aggregator(max_names=config.max_names)
         channel = MasterChannel(address)
         channel.start()
         runner = self.runner = MasterRunner(

@@ -11,14 +11,18 @@ and added in a few vectorised steps into per-endpoint counter rows (``CountsTabl
 the run, and into the window's rows (``timeline``). Reads (console, web, reports) compute
 every row's percentiles from those tables in a few numpy passes, cached until the next merge.
 
-Memory is sized by what was recorded: per endpoint, its non-zero counters in the run's and
-the window's tables (a third for corrected latency in the open model; dense only for busy
-rows); per second still in the window (+ a short grace), its sparse counters; older
-seconds keep only their summary, at most ``history_limit`` of them.
+Memory (issue 11) is bounded and sized by what was recorded: at most ``max_names``
+(method, name) rows, requests to later names counted in one ``(method, OTHER_NAME)`` row
+each (a one-time warning says so, and ``names_capped`` is set); per row, its non-zero
+counters in the run's and the window's tables (dense only for busy rows); per second
+still in the window (+ a short grace), its sparse counters; older seconds keep only their
+summary, at most ``history_limit`` of them. Error groups are normalised and capped
+(``error_groups``).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from operator import attrgetter
@@ -27,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from fastswarm.stats.counts_table import ROW_SHIFT, CountsTable
+from fastswarm.stats.error_groups import ErrorGroups, UserErrorGroups
 from fastswarm.stats.hdr_sparse import COUNTS_LEN, decode_batch
 from fastswarm.stats.histogram import (
     HIGHEST_US,
@@ -49,8 +54,10 @@ from fastswarm.stats.model import (
     us_to_ms,
 )
 from fastswarm.stats.open_stats import GeneratorHealth, OpenModelSummary, OpenTotals
-from fastswarm.stats.recorder import OTHER_ERRORS
+from fastswarm.stats.recorder import OTHER_NAME
 from fastswarm.stats.timeline import HISTORY_PCTS, Timeline, rate
+
+log = logging.getLogger(__name__)
 
 TOTAL_NAME = "Aggregated"
 _PCTS = (50.0, 90.0, 95.0, 99.0, 99.9)
@@ -107,13 +114,19 @@ class Aggregator:
     """
 
     def __init__(
-        self, window_s: float = 10.0, history_limit: int = 3600, max_error_groups: int = 1000
+        self,
+        window_s: float = 10.0,
+        history_limit: int = 3600,
+        max_error_groups: int = 1000,
+        max_names: int = 2000,
     ) -> None:
-        if window_s <= 0 or history_limit < 1 or max_error_groups < 1:
-            raise ValueError("window_s must be > 0, history_limit and max_error_groups >= 1")
+        if window_s <= 0 or history_limit < 1 or max_error_groups < 1 or max_names < 1:
+            raise ValueError("window_s must be > 0, history_limit, max_error_groups and max_names >= 1")
         self.window_s = window_s
         self.history_limit = history_limit
         self.max_error_groups = max_error_groups
+        self.max_names = max_names
+        self._warned: set[str] = set()  # one-time warnings already logged (kept across resets)
         self.users = 0
         self.started_at: float = 0.0
         self.generator = GeneratorHealth()  # fed by the runner's heartbeats
@@ -139,6 +152,8 @@ class Aggregator:
         self._timeline = Timeline(self.window_s, self.history_limit)
         self._rows: dict[StatsKey, int] = {}  # endpoint -> its row in the tables
         self._keys: list[StatsKey] = []
+        self._named = 0  # rows that are not OTHER_NAME rows
+        self.names_capped = False  # some requests are counted in an OTHER_NAME row
         self._counters = np.zeros((8, 3), dtype=np.int64)  # per row: requests, failures, bytes
         self._all_counters = [0, 0, 0]
         self._has_corrected: list[bool] = []
@@ -148,8 +163,8 @@ class Aggregator:
         self._all_corrected: np.ndarray | None = None
         self.open = OpenTotals()
         self.generator.reset()
-        self._errors: dict[tuple[str, str, str], int] = {}
-        self._user_errors: dict[tuple[str, str], list[int | str]] = {}
+        self._errors = ErrorGroups(self.max_error_groups)
+        self._user_errors = UserErrorGroups(self.max_error_groups)
         self._version += 1
         self._cache: dict[str, tuple[Any, Any]] = {}
 
@@ -182,9 +197,10 @@ class Aggregator:
         if any(corrected):
             self._add_corrected([(r, c) for r, c in zip(rows_list, corrected, strict=True) if c])
         for err in interval.errors:
-            self._add_error(err)
+            self._errors.add(err.method, self._name_of(err.method, err.name), err.error, err.count)
         for ue in interval.user_errors:
-            self._add_user_error(ue)
+            self._user_errors.add(ue.kind, ue.message, ue.count, ue.traceback)
+        self._warn_once()
         if interval.open_model is not None:
             self.open.add(interval.open_model)
         self._timeline.finalize_old(self._cum.width)
@@ -195,12 +211,42 @@ class Aggregator:
         key = StatsKey(e.method, e.name)
         row = self._rows.get(key)
         if row is None:
+            if e.name == OTHER_NAME:
+                self.names_capped = True  # a worker reached its cap
+            elif self._named >= self.max_names:
+                self.names_capped = True
+                return self._row_of(EntryStats(e.method, OTHER_NAME, 0, 0, 0, b""))
+            else:
+                self._named += 1
             row = self._rows[key] = len(self._keys)
             self._keys.append(key)
             self._has_corrected.append(False)
             if row >= len(self._counters):
                 self._counters = np.concatenate((self._counters, np.zeros_like(self._counters)))
         return row
+
+    def _name_of(self, method: str, name: str) -> str:
+        """The name an error of (method, name) is counted under: OTHER_NAME when that name
+        got no row of its own because the cap was reached."""
+        if self._named < self.max_names or not name or (method, name) in self._rows:
+            return name
+        return OTHER_NAME
+
+    def _warn_once(self) -> None:
+        if self.names_capped and "names" not in self._warned:
+            self._warned.add("names")
+            log.warning(
+                "more than %d distinct request names: requests to the rest are counted under %r "
+                "(group URLs with name=, e.g. self.client.get(f\"/item/{id}\", name=\"/item/[id]\"); "
+                "or raise --max-names)",
+                self.max_names,
+                OTHER_NAME,
+            )
+        if (self._errors.overflowed or self._user_errors.overflowed) and "errors" not in self._warned:
+            self._warned.add("errors")
+            log.warning(
+                "more than %d distinct error groups: the rest are counted together", self.max_error_groups
+            )
 
     def _add_corrected(self, pairs: list[tuple[int | None, bytes]]) -> None:
         rows = [r for r, _ in pairs if r is not None]
@@ -211,27 +257,6 @@ class Aggregator:
         np.add.at(self._all_corrected, index, counts)
         for r in rows:
             self._has_corrected[r] = True
-
-    def _add_error(self, err: ErrorStats) -> None:
-        key = (err.method, err.name, err.error)
-        if key in self._errors:
-            self._errors[key] += err.count
-        elif len(self._errors) < self.max_error_groups:
-            self._errors[key] = err.count
-        else:
-            other = ("", "", OTHER_ERRORS)
-            self._errors[other] = self._errors.get(other, 0) + err.count
-
-    def _add_user_error(self, ue: UserErrorStats) -> None:
-        key = (ue.kind, ue.message)
-        group = self._user_errors.get(key)
-        if group is None and len(self._user_errors) >= self.max_error_groups:
-            key, ue = ("", OTHER_ERRORS), UserErrorStats("", OTHER_ERRORS, ue.count, "")
-            group = self._user_errors.get(key)
-        if group is None:
-            self._user_errors[key] = [ue.count, ue.traceback]
-        else:
-            group[0] = int(group[0]) + ue.count
 
     # -- output --
 
@@ -298,13 +323,11 @@ class Aggregator:
 
     def errors(self) -> list[ErrorStats]:
         """Request failures grouped by (method, name, error), most frequent first."""
-        out = [ErrorStats(m, n, e, c) for (m, n, e), c in self._errors.items()]
-        return sorted(out, key=lambda e: (-e.count, e.name, e.method, e.error))
+        return sorted(self._errors.stats(), key=lambda e: (-e.count, e.name, e.method, e.error))
 
     def user_errors(self) -> list[UserErrorStats]:
         """Exceptions from task code grouped by (type, message), most frequent first."""
-        out = [UserErrorStats(k, m, int(g[0]), str(g[1])) for (k, m), g in self._user_errors.items()]
-        return sorted(out, key=lambda u: (-u.count, u.kind, u.message))
+        return sorted(self._user_errors.stats(), key=lambda u: (-u.count, u.kind, u.message))
 
     def history(self) -> list[HistoryPoint]:
         """One point per second that received intervals, oldest first (<= history_limit)."""
