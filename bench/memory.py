@@ -10,17 +10,21 @@ task loop's objects. The resident set size (VmRSS) is read before and after; the
 divided by N is printed in KB. Goal (issue 3): <= 30 KB per idle user.
 
 Per name (``--names``; issue 11): each figure comes from a fresh process (RSS never shrinks),
-run twice, once under tracemalloc (Python and numpy allocations) and once without it (RSS).
+measured three ways: under tracemalloc (Python and numpy allocations), as RSS, and as RSS
+after glibc's ``malloc_trim`` (what is held, without freed fragments the heap kept).
 The master's figure is an Aggregator fed N names by ``--workers`` recorders for ``--seconds``
 intervals, each one encoded and decoded as a real StatsReport; the worker's is one Recorder
 with ``--samples`` requests recorded for each of N names (before its interval is taken, when
-its histograms are fullest). Latencies are lognormal around 8 ms. Goals: <= 16 KB a name in
-the master, <= 8 KB a name per worker. 1 KB = 1024 bytes.
+its histograms are fullest). Latencies are lognormal around 8 ms. Each row shows the bytes
+grown divided by N (fixed costs included: the totals' and live seconds' counters, a scratch
+histogram), then the cost of each added name: the slope from the smallest N, which the goals
+are judged on: <= 16 KB a name in the master, <= 8 KB a name per worker. 1 KB = 1024 bytes.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import gc
 import inspect
 import json
@@ -101,10 +105,21 @@ def _uncapped(cls: type, n: int) -> dict[str, Any]:
     return {"max_names": n} if "max_names" in inspect.signature(cls).parameters else {}
 
 
-def _measure(side: str, n: int, workers: int, seconds: int, samples: int, trace: bool) -> int:
-    """Bytes the master's Aggregator (or a worker's Recorder) grew by for ``n`` names."""
+def _trim() -> None:
+    """Hand freed heap back to the kernel (glibc), so RSS shows what is held, not fragments."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _measure(side: str, n: int, workers: int, seconds: int, samples: int, mode: str) -> int:
+    """Bytes the master's Aggregator (or a worker's Recorder) grew by for ``n`` names:
+    traced (mode "trace"), RSS ("rss") or RSS after ``malloc_trim`` ("trim")."""
+    trace = mode == "trace"
     frames = _master_frames(n, workers, seconds, samples) if side == "master" else []
     gc.collect()
+    _trim()
     if trace:
         tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0] if trace else _rss_kb() * 1024
@@ -123,6 +138,8 @@ def _measure(side: str, n: int, workers: int, seconds: int, samples: int, trace:
         keep = rec = Recorder(**_uncapped(Recorder, n))
         _record_names(rec, n, samples, random.Random(6))
     gc.collect()
+    if mode == "trim":
+        _trim()
     after = tracemalloc.get_traced_memory()[0] if trace else _rss_kb() * 1024
     del keep, frames
     return after - before
@@ -130,27 +147,41 @@ def _measure(side: str, n: int, workers: int, seconds: int, samples: int, trace:
 
 def _per_name(a: argparse.Namespace) -> None:
     counts = [int(x) for x in a.names.split(",")]
+    modes = ("trace", "rss", "trim")
     print(
         f"per request name: master = Aggregator fed {a.workers} workers x {a.seconds} intervals x "
         f"{a.samples} samples a name; worker = Recorder with {a.samples} samples a name"
     )
-    print(f"{'names':>7} | {'master KB/name':>24} | {'worker KB/name':>24}")
-    print(f"{'':>7} | {'tracemalloc':>11}  {'RSS':>10} | {'tracemalloc':>11}  {'RSS':>10}")
-    worst = {"master": 0.0, "worker": 0.0}
+    print(f"{'names':>14} | {'master KB/name':^32} | {'worker KB/name':^32}")
+    print(f"{'':>14} | {'traced':>10}{'RSS':>11}{'RSS trim':>11} | {'traced':>10}{'RSS':>11}{'RSS trim':>11}")
+    grew: dict[int, list[int]] = {}
+
+    def line(label: str, kb: list[float]) -> None:
+        m, w = "".join(f"{k:>11.1f}" for k in kb[:3]), "".join(f"{k:>11.1f}" for k in kb[3:])
+        print(f"{label:>14} |{m[1:]:>32} |{w[1:]:>32}")
+
     for n in counts:
         cells = []
         for side in ("master", "worker"):
-            for mode in ("trace", "rss"):
+            for mode in modes:
                 cmd = [sys.executable, __file__, "--child", side, mode, str(n)]
                 cmd += ["--workers", str(a.workers), "--seconds", str(a.seconds), "--samples", str(a.samples)]
                 done = subprocess.run(cmd, capture_output=True, text=True, check=True)
-                kb = json.loads(done.stdout.splitlines()[-1])["bytes"] / n / 1024
-                worst[side] = max(worst[side], kb)
-                cells.append(kb)
-        print(f"{n:>7,} | {cells[0]:>11.1f}  {cells[1]:>10.1f} | {cells[2]:>11.1f}  {cells[3]:>10.1f}")
+                cells.append(json.loads(done.stdout.splitlines()[-1])["bytes"])
+        grew[n] = cells
+        line(f"{n:,}", [c / n / 1024 for c in cells])
+    # The cost of one more name: the slope from the smallest count (fixed costs cancel out).
+    worst = {"master": 0.0, "worker": 0.0}
+    lo = counts[0]
+    for n in counts[1:]:
+        kb = [(g - f) / (n - lo) / 1024 for g, f in zip(grew[n], grew[lo], strict=True)]
+        line(f"+{n - lo:,} names", kb)
+        worst["master"] = max(worst["master"], kb[0], kb[2])
+        worst["worker"] = max(worst["worker"], kb[3], kb[5])
     for side, goal in (("master", MASTER_GOAL_KB), ("worker", WORKER_GOAL_KB)):
         met = "met" if worst[side] <= goal else "NOT met"
-        print(f"{side}: worst {worst[side]:.1f} KB per name (goal <= {goal} KB: {met})")
+        most = f"{worst[side]:.1f} KB per added name (traced, or trimmed RSS)"
+        print(f"{side}: at most {most}; goal <= {goal} KB: {met}")
 
 
 def main() -> None:
@@ -165,7 +196,7 @@ def main() -> None:
     a = p.parse_args()
     if a.child:
         side, mode, n = a.child
-        grew = _measure(side, int(n), a.workers, a.seconds, a.samples, mode == "trace")
+        grew = _measure(side, int(n), a.workers, a.seconds, a.samples, mode)
         print(json.dumps({"bytes": grew}))
         return
     if a.names:
