@@ -186,17 +186,17 @@ class Timeline:
     def row_rates(window: list[Second], lengths: dict[str, float], rows: int) -> list[float]:
         """Requests per second of each endpoint row over ``window`` (each worker's count over
         the time it measured, summed over workers)."""
-        per_worker: dict[str, np.ndarray] = {}
+        per_worker: dict[str, list[Sparse]] = {}
         for s in window:
             for w, parts in s.key_requests.items():
-                acc = per_worker.get(w)
-                if acc is None:
-                    acc = per_worker[w] = np.zeros(rows, dtype=np.int64)
-                for at, requests in parts:
-                    np.add.at(acc, at, requests)
+                per_worker.setdefault(w, []).extend(parts)
         out = np.zeros(rows)
-        for w, acc in per_worker.items():
-            out += acc / (lengths.get(w) or 1.0)
+        for w, parts in per_worker.items():
+            at = np.concatenate([p[0] for p in parts])
+            requests = np.concatenate([p[1] for p in parts])
+            # Whole counts summed in float64 (exact below 2**53), then over the worker's time.
+            counts = np.bincount(at, weights=requests, minlength=rows)[:rows]
+            out += counts / (lengths.get(w) or 1.0)
         return list(out.tolist())
 
     @staticmethod
