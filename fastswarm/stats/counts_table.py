@@ -32,6 +32,7 @@ COUNTER_MASK = (1 << ROW_SHIFT) - 1
 HOT_COUNTERS = 2048
 """A row with more distinct counters than this (32 KB sparse) is kept as a dense row (184 KB)."""
 _PENDING_MIN = 4096  # new counters held back before a merge, at least
+_DENSE_BLOCK = 16  # dense rows summarised together
 
 
 class CountsTable:
@@ -78,8 +79,13 @@ class CountsTable:
         (``histogram.summarize_counts``'s semantics; ``with_mean=False`` leaves mean 0.0)."""
         self._compact()
         out = sparse_summaries(self._keys, self._vals, rows, ps, with_mean)
-        if self._hot:  # every dense row at once, as a view (no copy); then each to its row
-            dense = summarize_counts(self._dense[: self._hot, : self.width], ps, with_mean)
+        if self._hot:  # the dense rows as views (no copy), then each summary to its row
+            # In blocks: one block's cumulative sums (a few MB) reuse the memory the last one
+            # freed, where one big temporary costs fresh pages (page faults) on every read.
+            dense: list[CountsSummary] = []
+            for lo in range(0, self._hot, _DENSE_BLOCK):
+                hi = min(lo + _DENSE_BLOCK, self._hot)
+                dense += summarize_counts(self._dense[lo:hi, : self.width], ps, with_mean)
             hot = np.flatnonzero(self._slot >= 0)
             for r, slot in zip(hot.tolist(), self._slot[hot].tolist(), strict=True):
                 if r < rows:
