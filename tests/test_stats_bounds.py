@@ -182,7 +182,7 @@ def test_history_is_a_bounded_ring_and_memory_stops_growing() -> None:
     """A long run with many names: the history keeps ``history_limit`` points, the live
     seconds stay a handful, and what the stats hold after 220 seconds equals what they held
     after 160 (the names and latencies repeat, so nothing new should need memory)."""
-    agg = Aggregator(window_s=5.0, history_limit=30)
+    agg = Aggregator(window_s=5.0, history_limit=90)
     agg.start(0.0)
     rng = random.Random(5)
     names = [f"/n/{i}" for i in range(200)]
@@ -211,8 +211,13 @@ def test_history_is_a_bounded_ring_and_memory_stops_growing() -> None:
     finally:
         tracemalloc.stop()
     history = agg.history()
-    assert len(history) == 30 and history[-1].t == 220.0 and history[0].t == 191.0
-    assert len(agg._timeline._seconds) == 30
-    assert len(agg._timeline._live) <= 5 + 2 + 2  # the window, the grace, the second in progress
+    assert [p.t for p in history] == [float(t) for t in range(131, 221)]
+    tl = agg._timeline
+    assert len(tl._sealed) + len(tl._seconds) == 90 and len(tl._sealed) >= 20  # sealed points
+    assert len(tl._live) <= 5 + 2 + 2  # the window, the grace, the second in progress
     assert abs(end - mid) < 0.05 * mid, (mid, end)
-    assert agg.totals_row().requests == 220 * 2 * 20
+    assert history[0].rps == pytest.approx(2 * 20)  # a sealed point kept its rate and percentiles
+    assert history[0].p50 > 0
+    agg.add("w0", _interval(140.0, ["/late"]))  # for a sealed second: the totals count it
+    assert [p.t for p in agg.history()] == [float(t) for t in range(131, 221)]
+    assert agg.totals_row().requests == 220 * 2 * 20 + 1

@@ -7,6 +7,7 @@ row starts sparse: its non-zero counters live in one sorted array of flat indexe
 a few dozen latencies costs a few hundred bytes. A row whose distribution grows past
 ``HOT_COUNTERS`` distinct counters is moved to a dense row: it is busy, and adding into a
 dense row is one fancy-indexed ``np.add.at`` rather than a binary search per counter.
+A dense row stays dense (at most the ``--max-names`` rows can be, each 184 KB).
 
 Adds stay vectorised and cheap: a worker's whole report (its endpoints' non-zero counters,
 decoded together by ``hdr_sparse.decode_batch``) is appended to a pending list, and once
@@ -32,6 +33,7 @@ COUNTER_MASK = (1 << ROW_SHIFT) - 1
 HOT_COUNTERS = 2048
 """A row with more distinct counters than this (32 KB sparse) is kept as a dense row (184 KB)."""
 _PENDING_MIN = 4096  # new counters held back before a merge, at least
+_PENDING_PARTS = 256  # ... and at most this many arrays of them (each costs ~100 bytes)
 _DENSE_BLOCK = 16  # dense rows summarised together
 
 
@@ -58,7 +60,7 @@ class CountsTable:
         """Add ``counts`` at flat indexes ``flat`` (repeats add up); ``width``: max counter + 1.
 
         The counters wait in a pending list until half as many as the table holds have come
-        (or a read needs them), and are then merged in one pass: amortised O(1) each.
+        (or 256 adds, or a read needs them), and are then merged in one pass: amortised O(1).
         """
         if not len(flat):
             return
@@ -66,7 +68,7 @@ class CountsTable:
             self.width = width
         self._pending.append((flat, counts))
         self._pending_n += len(flat)
-        if self._pending_n > max(_PENDING_MIN, len(self._keys) >> 1):
+        if self._pending_n > max(_PENDING_MIN, len(self._keys) >> 1) or len(self._pending) >= _PENDING_PARTS:
             self._compact()
 
     def subtract(self, flat: np.ndarray, counts: np.ndarray) -> None:

@@ -6,14 +6,17 @@ window's per-endpoint counters are one ``CountsTable`` kept current as intervals
 as seconds leave the window (their sparse counters are subtracted), so reading "current"
 percentiles costs one pass over the window's counters, not a merge of ten seconds of
 histograms. Seconds past the window (plus a short grace for late intervals) collapse into
-their percentiles and rates, and the history is a ring of at most ``history_limit``
-seconds: the oldest is dropped as each new one comes. Nothing here grows with the run's
-length, and what grows with the number of names grows with the traffic they had.
+their percentiles and per-worker counts; ``SEAL_AFTER_S`` later (when no interval can still
+be on its way) into one ``HistoryPoint``. The history is a ring of at most ``history_limit``
+seconds (a ``deque`` of sealed points and the few seconds not sealed yet): the oldest is
+dropped as each new one comes. Nothing here grows with the run's length, and what grows
+with the number of names grows with the traffic they had.
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,6 +27,7 @@ from fastswarm.stats.histogram import CountsSummary, summarize_counts
 from fastswarm.stats.model import HistoryPoint, us_to_ms
 
 GRACE_S = 2  # seconds a second keeps its counters after leaving the window
+SEAL_AFTER_S = 60  # seconds after that before it becomes a fixed history point
 HISTORY_PCTS = (50.0, 95.0, 99.0)
 Sparse = tuple[np.ndarray, np.ndarray]  # flat indexes (row << ROW_SHIFT | counter), counts
 
@@ -68,15 +72,17 @@ class Timeline:
         self.latest: float | None = None  # the latest interval end merged
         self._win_from: int | None = None  # the window's first second at ``latest``
         self._win = CountsTable()  # per-endpoint counters of the seconds ``in_window``
-        self._seconds: dict[int, Second] = {}
+        self._seconds: dict[int, Second] = {}  # not sealed yet (live, or finalized)
         self._live: dict[int, Second] = {}
+        self._sealed: deque[HistoryPoint] = deque(maxlen=history_limit)  # oldest first
 
     def window_start(self, end: float) -> int:
         return math.floor(end - self.window_s) + 1
 
     def second(self, ended: float, users: int) -> Second | None:
         """The second an interval ending at ``ended`` belongs to (the window moves on first);
-        None if it is older than the history keeps."""
+        None if it is sealed already or older than the history keeps (then only the run's
+        totals count it)."""
         if self.latest is None or ended > self.latest:
             self.latest = ended
             start = self.window_start(ended)
@@ -88,7 +94,11 @@ class Timeline:
         t = int(ended)
         s = self._seconds.get(t)
         if s is None:
-            if len(self._seconds) >= self.history_limit:
+            if self._sealed and t <= self._sealed[-1].t:
+                return None
+            if self._sealed and len(self._sealed) + len(self._seconds) >= self.history_limit:
+                self._sealed.popleft()
+            elif len(self._seconds) >= self.history_limit:
                 oldest = min(self._seconds)
                 if t < oldest:
                     return None
@@ -133,7 +143,8 @@ class Timeline:
             s.key_requests.setdefault(worker_id, []).append((rows, requests))
 
     def finalize_old(self, width: int) -> None:
-        """Collapse seconds past the window (+grace) to their percentiles, freeing counters."""
+        """Collapse seconds past the window (+grace) to their percentiles, freeing counters;
+        seal those ``SEAL_AFTER_S`` older into history points."""
         if self._win_from is None:
             return
         keep_from = self._win_from - GRACE_S
@@ -145,6 +156,10 @@ class Timeline:
             s.total = None
             s.parts = []
             s.key_requests = {}
+        seal_before = keep_from - SEAL_AFTER_S
+        if self._seconds and min(self._seconds) < seal_before:
+            for t in sorted(t for t in self._seconds if t < seal_before and t not in self._live):
+                self._sealed.append(_point(self._seconds.pop(t), width))
 
     def _leave_window(self, s: Second) -> None:
         for flat, counts in s.parts:
@@ -213,20 +228,20 @@ class Timeline:
 
     def history(self, width: int) -> list[HistoryPoint]:
         """One point per second that received intervals, oldest first (<= history_limit)."""
-        points = []
-        for t in sorted(self._seconds):
-            s = self._seconds[t]
-            lengths = {w: c[2] for w, c in s.workers.items()}
-            pcts = s.percentiles(width)
-            points.append(
-                HistoryPoint(
-                    t=float(t),
-                    rps=rate(s.workers, lengths, 0),
-                    failures_per_s=rate(s.workers, lengths, 1),
-                    users=s.users,
-                    p50=us_to_ms(pcts.get(50.0, 0)),
-                    p95=us_to_ms(pcts.get(95.0, 0)),
-                    p99=us_to_ms(pcts.get(99.0, 0)),
-                )
-            )
-        return points
+        return [*self._sealed, *(_point(self._seconds[t], width) for t in sorted(self._seconds))]
+
+
+def _point(s: Second, width: int) -> HistoryPoint:
+    """A second's history point: each worker's counts over the time it measured, and the
+    percentiles of all endpoints (µs -> ms)."""
+    lengths = {w: c[2] for w, c in s.workers.items()}
+    pcts = s.percentiles(width)
+    return HistoryPoint(
+        t=float(s.t),
+        rps=rate(s.workers, lengths, 0),
+        failures_per_s=rate(s.workers, lengths, 1),
+        users=s.users,
+        p50=us_to_ms(pcts.get(50.0, 0)),
+        p95=us_to_ms(pcts.get(95.0, 0)),
+        p99=us_to_ms(pcts.get(99.0, 0)),
+    )
