@@ -135,7 +135,7 @@ def _otel_push(agg: Aggregator) -> Callable[[], None]:
     def push() -> None:
         gauges = RunGauges("running", 640, 640, 64)
         now = time.time_ns()
-        totals = buckets.totals(*agg.run_counts())
+        totals = [point for block in agg.run_counts() for point in buckets.totals(*block)]
         data = build_metrics_data(totals, gauges, buckets.bounds_ms, 1, now, resource, scope)
         encode_metrics(data).SerializeToString()
 

@@ -31,6 +31,10 @@ from fastswarm.stats.recorder import Recorder
 EDGES_US = [1, 499, 500, 501, 999, 1000, 1001, 2500, 2501, 59_999_000, 60_000_000, 61_000_000, 3_000_000_000]
 
 
+
+def _all_totals(agg: Aggregator) -> list:  # type: ignore[type-arg]
+    return [point for block in agg.run_counts() for point in OtelBuckets().totals(*block)]
+
 def _interval(samples: dict[tuple[str, str], list[tuple[int, bool]]]) -> IntervalStats:
     """A worker's real interval: its Recorder fed (µs, failed) samples per (method, name)."""
     rec = Recorder()
@@ -49,7 +53,7 @@ def _totals(*intervals: IntervalStats) -> list[EndpointTotals]:
     agg.start(0.0)
     for w, interval in enumerate(intervals):
         agg.add(f"w{w}", interval)
-    return OtelBuckets().totals(*agg.run_counts())
+    return _all_totals(agg)
 
 
 def test_totals_equal_the_merged_hdr_histogram_bucket_by_bucket() -> None:
@@ -94,18 +98,18 @@ def test_totals_keep_counting_and_restart_with_the_stats() -> None:
     for second in range(3):
         names = {("GET", f"/n{i}"): [(1000 * (i + 1), i % 2 == 1)] for i in range(10 * (second + 1))}
         agg.add("w0", _interval(names))
-    rows = OtelBuckets().totals(*agg.run_counts())
+    rows = _all_totals(agg)
     assert [e.key.name for e in rows] == [f"/n{i}" for i in range(30)]  # the order first seen
     assert rows[0].requests == 3 and rows[29].requests == 1
     assert rows[1].failures == 3 and rows[0].failures == 0
     # HDR's 3 digits: min is the bucket's lowest value, max its highest (as the reports say)
     assert rows[9].min_ms == 10.0 and rows[9].max_ms == pytest.approx(10.0, rel=1e-3)
     agg.add("w1", IntervalStats(0.0, 1.0, (), (), ()))  # an idle worker's interval changes nothing
-    assert OtelBuckets().totals(*agg.run_counts()) == rows
+    assert _all_totals(agg) == rows
     agg.reset(50.0)  # the web UI's reset, or a new test: the totals start again
-    assert OtelBuckets().totals(*agg.run_counts()) == []
+    assert _all_totals(agg) == []
     agg.add("w0", _interval({("GET", "/n3"): [(700, False)]}))
-    (again,) = OtelBuckets().totals(*agg.run_counts())
+    (again,) = _all_totals(agg)
     assert (again.key.name, again.requests, again.bucket_counts[1]) == ("/n3", 1, 1)
 
 

@@ -11,7 +11,8 @@ from hdrh.log import HistogramLogReader
 from prometheus_client.parser import text_string_to_metric_families
 
 from fastswarm.stats.aggregator import Aggregator
-from fastswarm.stats.histogram import HdrLogWriter, LatencyHistogram
+from fastswarm.stats.hdr_log import HdrLogWriter
+from fastswarm.stats.histogram import LatencyHistogram
 from fastswarm.stats.html_report import build_html_report
 from fastswarm.stats.model import EntryStats, ErrorStats, IntervalStats
 from fastswarm.stats.prometheus import RunGauges, render_metrics

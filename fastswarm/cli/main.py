@@ -98,6 +98,14 @@ ENV_PREFIX = "FASTSWARM"
     "--hdr-log", "hdr_log_path", default=None, metavar="FILE", help="Write an HdrHistogram interval log."
 )
 @click.option(
+    "--max-names",
+    type=int,
+    default=2000,
+    show_default=True,
+    help="Most distinct (method, name) rows in the statistics; requests to later names are "
+    "counted in one '(other)' row per method. Group URLs with name= rather than raising it.",
+)
+@click.option(
     "--rate",
     default=None,
     metavar="R[:R2]",
@@ -180,6 +188,7 @@ def build_config(ctx: click.Context, params: dict[str, Any]) -> Config:
             **web_settings(params),
             html_path=params["html_path"],
             hdr_log_path=params["hdr_log_path"],
+            max_names=params["max_names"],
             rate=sourced("rate", parse_rate, params["rate"]) if params["rate"] is not None else None,
             arrival=params["arrival"],
             ramp=sourced("ramp", parse_duration, params["ramp"]) if params["ramp"] is not None else None,

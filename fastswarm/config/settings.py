@@ -185,6 +185,7 @@ class Config:
     web_log_lines: int = 500  # the master's last log lines kept for GET /logs and the UI
     html_path: str | None = None
     hdr_log_path: str | None = None
+    max_names: int = 2000  # distinct (method, name) rows; later names share an "(other)" row
     # open model and pass/fail checks
     rate: tuple[float, float] | None = None
     arrival: str = "uniform"
@@ -248,6 +249,8 @@ class Config:
             raise ConfigError("--max-users: must be at least 1")
         if self.max_body_size < 1:
             raise ConfigError("--max-body-size: must be at least 1 byte")
+        if self.max_names < 1:
+            raise ConfigError("--max-names: must be at least 1")
         if self.ramp is not None and self.rate is None:
             raise ConfigError("--ramp: needs --rate R1:R2")
         if self.arrival not in ("uniform", "poisson"):

@@ -367,7 +367,7 @@ def run_worker(
             role="worker",
             user_classes=user_classes,
             host=options.host,
-            recorder=Recorder(),
+            recorder=Recorder(max_names=options.max_names),
             worker_index=reply.worker_index,
             worker_count=reply.worker_count,
             stop_timeout=options.stop_timeout,

@@ -133,7 +133,7 @@ class OtelPusher:
         assert push is not None and aggregator is not None
         # The totals count from the aggregator's start (a stats reset restarts both).
         return self._otel.build_metrics_data(
-            self.buckets.totals(*aggregator.run_counts()),
+            [point for block in aggregator.run_counts() for point in self.buckets.totals(*block)],
             self.gauges(),
             self.buckets.bounds_ms,
             int(aggregator.started_at * 1e9),

@@ -125,7 +125,7 @@ class MasterSession(TestControl):
             parsed_options=config,
         )
         set_current(env)
-        aggregator = Aggregator()
+        aggregator = Aggregator(max_names=config.max_names)
         channel = MasterChannel(address, self.keys, config.max_message_size)
         channel.start()
         runner = self.runner = MasterRunner(

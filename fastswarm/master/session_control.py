@@ -21,7 +21,8 @@ from fastswarm.exception import ConfigError
 from fastswarm.ipc.coordinator import MasterRunner
 from fastswarm.master.otel import OtelPusher, load_otel, resolve_endpoint
 from fastswarm.stats.aggregator import Aggregator
-from fastswarm.stats.histogram import HdrLogWriter, LatencyHistogram
+from fastswarm.stats.hdr_log import HdrLogWriter
+from fastswarm.stats.histogram import LatencyHistogram
 from fastswarm.stats.html_report import build_html_report, write_html_report
 from fastswarm.stats.model import IntervalStats
 from fastswarm.stats.prometheus import RunGauges

@@ -7,30 +7,34 @@ per-second / window rates divide each worker's counts by the time its intervals 
 
 Cost (issue 3: 64 workers x 100 endpoints reporting every second within 10 % of a core):
 a report's histograms are decoded together in one numpy pass (``hdr_sparse.decode_batch``)
-and added with one ``np.add.at`` into per-endpoint counter rows (``CountsTable``) for the
-run, and into the window's rows (``timeline``). Reads (console, web, reports) compute every
-row's percentiles from those matrices with one cumsum, and are cached until the next merge.
+and added in a few vectorised steps into per-endpoint counter rows (``CountsTable``) for
+the run, and into the window's rows (``timeline``). Reads (console, web, reports) compute
+every row's percentiles from those tables in a few numpy passes, cached until the next merge.
 
-Memory: two matrices of 190 KB per endpoint (run and window; a third for corrected latency
-in the open model) and, per second still in the window (+ a short grace), its sparse
-counters; older seconds keep only their summary, and at most ``history_limit`` are kept.
+Memory (issue 11) is bounded and sized by what was recorded: at most ``max_names``
+(method, name) rows, requests to later names counted in one ``(method, OTHER_NAME)`` row
+each (a one-time warning says so, and ``names_capped`` is set); per row, its non-zero
+counters in the run's and the window's tables (dense only for busy rows); per second
+still in the window (+ a short grace), its sparse counters; older seconds keep only their
+summary, at most ``history_limit`` of them. Error groups are normalised and capped
+(``error_groups``).
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from operator import attrgetter
 from typing import Any
 
 import numpy as np
 
-from fastswarm.stats.counts_table import CountsTable
-from fastswarm.stats.hdr_sparse import COUNTS_LEN, decode_batch
+from fastswarm.stats.blob_decode import decode_blobs
+from fastswarm.stats.counts_table import ROW_SHIFT, CountsTable
+from fastswarm.stats.error_groups import ErrorGroups, UserErrorGroups
+from fastswarm.stats.hdr_sparse import COUNTS_LEN
 from fastswarm.stats.histogram import (
-    HIGHEST_US,
-    LOWEST_US,
-    SIGNIFICANT_FIGURES,
     CountsSummary,
     LatencyHistogram,
     summarize_counts,
@@ -48,8 +52,10 @@ from fastswarm.stats.model import (
     us_to_ms,
 )
 from fastswarm.stats.open_stats import GeneratorHealth, OpenModelSummary, OpenTotals
-from fastswarm.stats.recorder import OTHER_ERRORS
+from fastswarm.stats.recorder import OTHER_NAME
 from fastswarm.stats.timeline import HISTORY_PCTS, Timeline, rate
+
+log = logging.getLogger(__name__)
 
 TOTAL_NAME = "Aggregated"
 _PCTS = (50.0, 90.0, 95.0, 99.0, 99.9)
@@ -83,20 +89,6 @@ def _latency(s: CountsSummary) -> LatencySummary:
     )
 
 
-def _decode(blobs: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Owner blob, counter index and count of the blobs' non-zero counters. A blob not in
-    fastswarm's layout goes through hdrh; ValueError for one that is no histogram at all."""
-    batch = decode_batch(blobs, LOWEST_US, HIGHEST_US, SIGNIFICANT_FIGURES)
-    owner, index, counts = batch.blob, batch.index, batch.counts
-    if not all(batch.decoded):
-        lost = [i for i, ok in enumerate(batch.decoded) if not ok]
-        extra = [(i, *LatencyHistogram.from_bytes(blobs[i]).nonzero()) for i in lost]
-        owner = np.concatenate([owner, *(np.full(len(ix), i, dtype=np.intp) for i, ix, _ in extra)])
-        index = np.concatenate([index, *(ix for _, ix, _ in extra)])
-        counts = np.concatenate([counts, *(c for _, _, c in extra)])
-    return owner, index, counts
-
-
 class Aggregator:
     """Merges ``IntervalStats`` from all workers; read by the console, reports and web UI.
 
@@ -105,13 +97,19 @@ class Aggregator:
     """
 
     def __init__(
-        self, window_s: float = 10.0, history_limit: int = 3600, max_error_groups: int = 1000
+        self,
+        window_s: float = 10.0,
+        history_limit: int = 3600,
+        max_error_groups: int = 1000,
+        max_names: int = 2000,
     ) -> None:
-        if window_s <= 0 or history_limit < 1 or max_error_groups < 1:
-            raise ValueError("window_s must be > 0, history_limit and max_error_groups >= 1")
+        if window_s <= 0 or history_limit < 1 or max_error_groups < 1 or max_names < 1:
+            raise ValueError("window_s must be > 0, history_limit, max_error_groups and max_names >= 1")
         self.window_s = window_s
         self.history_limit = history_limit
         self.max_error_groups = max_error_groups
+        self.max_names = max_names
+        self._warned: set[str] = set()  # one-time warnings already logged (kept across resets)
         self.users = 0
         self.started_at: float = 0.0
         self.generator = GeneratorHealth()  # fed by the runner's heartbeats
@@ -135,8 +133,10 @@ class Aggregator:
         """Forget everything merged so far and restart the clock at ``t`` (default: now)."""
         self.started_at = time.time() if t is None else t
         self._timeline = Timeline(self.window_s, self.history_limit)
-        self._rows: dict[StatsKey, int] = {}  # endpoint -> its row in the matrices
+        self._rows: dict[StatsKey, int] = {}  # endpoint -> its row in the tables
         self._keys: list[StatsKey] = []
+        self._named = 0  # rows that are not OTHER_NAME rows
+        self.names_capped = False  # some requests are counted in an OTHER_NAME row
         self._counters = np.zeros((8, 3), dtype=np.int64)  # per row: requests, failures, bytes
         self._all_counters = [0, 0, 0]
         self._has_corrected: list[bool] = []
@@ -146,8 +146,8 @@ class Aggregator:
         self._all_corrected: np.ndarray | None = None
         self.open = OpenTotals()
         self.generator.reset()
-        self._errors: dict[tuple[str, str, str], int] = {}
-        self._user_errors: dict[tuple[str, str], list[int | str]] = {}
+        self._errors = ErrorGroups(self.max_error_groups)
+        self._user_errors = UserErrorGroups(self.max_error_groups)
         self._version += 1
         self._cache: dict[str, tuple[Any, Any]] = {}
 
@@ -158,9 +158,9 @@ class Aggregator:
         they are decoded before anything changes, so an interval counts whole or not at all.
         """
         entries = interval.entries
-        decoded = _decode(list(map(_HISTOGRAM_OF, entries))) if entries else None
+        decoded = decode_blobs(list(map(_HISTOGRAM_OF, entries))) if entries else None
         corrected = list(map(_CORRECTED_OF, entries))
-        corrected_decoded = _decode([c for c in corrected if c]) if any(corrected) else None
+        corrected_decoded = decode_blobs([c for c in corrected if c]) if any(corrected) else None
         self._version += 1
         second = self._timeline.second(interval.ended_at, self.users)
         # StatsKey is a NamedTuple: the plain (method, name) tuple finds it.
@@ -177,7 +177,7 @@ class Aggregator:
         flat, index, counts = rows, rows, rows  # empty placeholders when there are no entries
         if decoded is not None:
             owner, index, counts = decoded
-            flat = rows[owner] * COUNTS_LEN + index
+            flat = (rows[owner].astype(np.int64) << ROW_SHIFT) + index
             width = int(index.max()) + 1 if len(index) else 0
             self._cum.add(flat, counts, width)
             np.add.at(self._all, index, counts)
@@ -188,9 +188,10 @@ class Aggregator:
             with_corrected = [r for r, c in zip(rows_list, corrected, strict=True) if c]
             self._add_corrected(with_corrected, corrected_decoded)
         for err in interval.errors:
-            self._add_error(err)
+            self._errors.add(err.method, self._name_of(err.method, err.name), err.error, err.count)
         for ue in interval.user_errors:
-            self._add_user_error(ue)
+            self._user_errors.add(ue.kind, ue.message, ue.count, ue.traceback)
+        self._warn_once()
         if interval.open_model is not None:
             self.open.add(interval.open_model)
         self._timeline.finalize_old(self._cum.width)
@@ -201,6 +202,13 @@ class Aggregator:
         key = StatsKey(e.method, e.name)
         row = self._rows.get(key)
         if row is None:
+            if e.name == OTHER_NAME:
+                self.names_capped = True  # a worker reached its cap
+            elif self._named >= self.max_names:
+                self.names_capped = True
+                return self._row_of(EntryStats(e.method, OTHER_NAME, 0, 0, 0, b""))
+            else:
+                self._named += 1
             row = self._rows[key] = len(self._keys)
             self._keys.append(key)
             self._has_corrected.append(False)
@@ -208,39 +216,41 @@ class Aggregator:
                 self._counters = np.concatenate((self._counters, np.zeros_like(self._counters)))
         return row
 
+    def _name_of(self, method: str, name: str) -> str:
+        """The name an error of (method, name) is counted under: OTHER_NAME when that name
+        got no row of its own because the cap was reached."""
+        if self._named < self.max_names or not name or (method, name) in self._rows:
+            return name
+        return OTHER_NAME
+
+    def _warn_once(self) -> None:
+        if self.names_capped and "names" not in self._warned:
+            self._warned.add("names")
+            log.warning(
+                "more than %d distinct request names: requests to the rest are counted under %r "
+                "(group URLs with name=, e.g. self.client.get(f\"/item/{id}\", name=\"/item/[id]\"); "
+                "or raise --max-names)",
+                self.max_names,
+                OTHER_NAME,
+            )
+        if (self._errors.overflowed or self._user_errors.overflowed) and "errors" not in self._warned:
+            self._warned.add("errors")
+            log.warning(
+                "more than %d distinct error groups: the rest are counted together", self.max_error_groups
+            )
+
     def _add_corrected(
         self, with_none: list[int | None], decoded: tuple[np.ndarray, np.ndarray, np.ndarray]
     ) -> None:
         rows = [r for r in with_none if r is not None]
         owner, index, counts = decoded
-        flat = np.asarray(rows, dtype=np.intp)[owner] * COUNTS_LEN + index
+        flat = (np.asarray(rows, dtype=np.int64)[owner] << ROW_SHIFT) + index
         self._cum_corrected.add(flat, counts, int(index.max()) + 1 if len(index) else 0)
         if self._all_corrected is None:
             self._all_corrected = np.zeros(COUNTS_LEN, dtype=np.int64)
         np.add.at(self._all_corrected, index, counts)
         for r in rows:
             self._has_corrected[r] = True
-
-    def _add_error(self, err: ErrorStats) -> None:
-        key = (err.method, err.name, err.error)
-        if key in self._errors:
-            self._errors[key] += err.count
-        elif len(self._errors) < self.max_error_groups:
-            self._errors[key] = err.count
-        else:
-            other = ("", "", OTHER_ERRORS)
-            self._errors[other] = self._errors.get(other, 0) + err.count
-
-    def _add_user_error(self, ue: UserErrorStats) -> None:
-        key = (ue.kind, ue.message)
-        group = self._user_errors.get(key)
-        if group is None and len(self._user_errors) >= self.max_error_groups:
-            key, ue = ("", OTHER_ERRORS), UserErrorStats("", OTHER_ERRORS, ue.count, "")
-            group = self._user_errors.get(key)
-        if group is None:
-            self._user_errors[key] = [ue.count, ue.traceback]
-        else:
-            group[0] = int(group[0]) + ue.count
 
     # -- output --
 
@@ -274,11 +284,11 @@ class Aggregator:
         tl = self._timeline
         window = tl.window(now)
         rps = tl.row_rates(window, tl.lengths(window), n)
-        current = summarize_counts(tl.window_matrix(window, n), HISTORY_PCTS, with_mean=False)
-        runs = summarize_counts(self._cum.matrix(n), _PCTS)
+        current = tl.window_summaries(window, n, HISTORY_PCTS)
+        runs = self._cum.summaries(n, _PCTS)
         corrected = []
         if any(self._has_corrected):
-            corrected = summarize_counts(self._cum_corrected.matrix(n), _PCTS)
+            corrected = self._cum_corrected.summaries(n, _PCTS)
         counters = self._counters[:n].tolist()
         rows = []
         for r in sorted(range(n), key=lambda r: (self._keys[r].name, self._keys[r].method)):
@@ -307,13 +317,11 @@ class Aggregator:
 
     def errors(self) -> list[ErrorStats]:
         """Request failures grouped by (method, name, error), most frequent first."""
-        out = [ErrorStats(m, n, e, c) for (m, n, e), c in self._errors.items()]
-        return sorted(out, key=lambda e: (-e.count, e.name, e.method, e.error))
+        return sorted(self._errors.stats(), key=lambda e: (-e.count, e.name, e.method, e.error))
 
     def user_errors(self) -> list[UserErrorStats]:
         """Exceptions from task code grouped by (type, message), most frequent first."""
-        out = [UserErrorStats(k, m, int(g[0]), str(g[1])) for (k, m), g in self._user_errors.items()]
-        return sorted(out, key=lambda u: (-u.count, u.kind, u.message))
+        return sorted(self._user_errors.stats(), key=lambda u: (-u.count, u.kind, u.message))
 
     def history(self) -> list[HistoryPoint]:
         """One point per second that received intervals, oldest first (<= history_limit)."""
@@ -362,12 +370,15 @@ class Aggregator:
             schedule_lag=summarize(o.lag),
         )
 
-    def run_counts(self) -> tuple[list[StatsKey], np.ndarray, np.ndarray]:
-        """Every endpoint (first seen first), its run counters (requests, failures) and its HDR
-        counter row, as the matrices hold them: for exports that re-bucket them (--otel).
-        The counter rows are a view: read them before the next merge."""
+    def run_counts(self, block: int = 64) -> Iterator[tuple[list[StatsKey], np.ndarray, np.ndarray]]:
+        """Every endpoint (first seen first) in blocks of ``block``: the keys, their run counters
+        (requests, failures) and their HDR counter rows, dense, for exports that re-bucket them
+        (--otel). Blocks keep the dense copy small however many names there are."""
         n = len(self._keys)
-        return list(self._keys), self._counters[:n, :2].copy(), self._cum.matrix(n)
+        for lo in range(0, n, block):
+            hi = min(n, lo + block)
+            rows = np.stack([self._cum.row(r) for r in range(lo, hi)])
+            yield list(self._keys[lo:hi]), self._counters[lo:hi, :2].copy(), rows
 
     def histogram(self, key: StatsKey | None = None) -> LatencyHistogram:
         """A copy of the cumulative histogram of ``key`` (None: all endpoints together)."""

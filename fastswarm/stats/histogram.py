@@ -17,7 +17,6 @@ import sys
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from functools import cache
 from typing import Any
 
@@ -30,10 +29,10 @@ LOWEST_US = 1
 HIGHEST_US = 3_600_000_000  # one hour
 SIGNIFICANT_FIGURES = 3
 # hdrh's bucket layout for 3 significant figures: 2048 sub-buckets, half of them per bucket.
-_HALF_MAG = 10
-_HALF_COUNT = 1 << _HALF_MAG
-_SUB_BUCKET_MASK = (1 << (_HALF_MAG + 1)) - 1
-_BUCKET_BITS = _HALF_MAG + 1
+HALF_MAG = 10
+HALF_COUNT = 1 << HALF_MAG
+SUB_BUCKET_MASK = (1 << (HALF_MAG + 1)) - 1
+BUCKET_BITS = HALF_MAG + 1
 
 
 _V2_OUTER = struct.Struct(">II")  # a V2 compressed blob starts with: cookie, zlib stream length
@@ -88,7 +87,7 @@ class LatencyHistogram:
 
     def __init__(self, _hdr: Any = None) -> None:
         self._h: Any = _new_hdr() if _hdr is None else _hdr
-        if self._h.unit_magnitude != 0 or self._h.sub_bucket_half_count_magnitude != _HALF_MAG:
+        if self._h.unit_magnitude != 0 or self._h.sub_bucket_half_count_magnitude != HALF_MAG:
             raise ValueError("LatencyHistogram needs hdrh's 1 µs, 3-digit layout")
         self._counts_array = self._h.counts  # reset() clears it in place, so this stays valid
         self._view = np.ctypeslib.as_array(self._counts_array)  # the same memory, for numpy
@@ -103,8 +102,8 @@ class LatencyHistogram:
             self.out_of_range += 1
         # hdrh's _counts_index_for(us) for unit magnitude 0: bucket from the bit length, then
         # the offset within it (tests check it against hdrh for every bucket boundary).
-        bucket = (us | _SUB_BUCKET_MASK).bit_length() - _BUCKET_BITS
-        self._counts_array[((bucket + 1) << _HALF_MAG) + (us >> bucket) - _HALF_COUNT] += 1
+        bucket = (us | SUB_BUCKET_MASK).bit_length() - BUCKET_BITS
+        self._counts_array[((bucket + 1) << HALF_MAG) + (us >> bucket) - HALF_COUNT] += 1
         h = self._h
         h.total_count += 1
         if us < h.min_value:
@@ -139,7 +138,7 @@ class LatencyHistogram:
         if self._counts_array[0]:
             current = 0
         elif current != sys.maxsize:
-            bucket = (current | _SUB_BUCKET_MASK).bit_length() - _BUCKET_BITS
+            bucket = (current | SUB_BUCKET_MASK).bit_length() - BUCKET_BITS
             current = (current >> bucket) << bucket
         h.min_value = min(current, low)
 
@@ -190,6 +189,25 @@ class LatencyHistogram:
         """The same encoding in base64, as hdrh ``encode()`` gives it (HdrHistogram log lines)."""
         blob = self._h.encode()
         return blob.decode("ascii") if isinstance(blob, bytes) else str(blob)
+
+    def encode_counts(self, index: np.ndarray, counts: np.ndarray) -> bytes:
+        """``to_bytes`` of a histogram holding just ``counts`` at ascending ``index``, written
+        through this (empty) one, which is left empty: hdrh's encoder reads only the counters
+        up to the highest one used, so only those written here are cleared again."""
+        h = self._h
+        if h.total_count:
+            raise ValueError("encode_counts needs an empty histogram")
+        if not len(index):
+            return self.to_bytes()
+        self._view[index] = counts
+        h.total_count = int(counts.sum())
+        h.max_value = int(_index_tables()[0][index[-1]])  # any value of the last counter
+        try:
+            return self.to_bytes()
+        finally:
+            self._view[index] = 0
+            h.total_count = 0
+            h.max_value = 0
 
     @classmethod
     def from_counts(cls, counts: np.ndarray) -> LatencyHistogram:
@@ -344,47 +362,3 @@ def _at_percentiles(cum: np.ndarray, total: int, ps: list[float]) -> dict[float,
     found = np.searchsorted(cum, np.asarray(targets, dtype=cum.dtype), side="left").tolist()
     n = len(cum)
     return {p: 0 if i >= n else int(highest[i] if p else lowest[i]) for p, i in zip(ps, found, strict=True)}
-
-
-class HdrLogWriter:
-    """An HdrHistogram interval log (format 1.2), one line per interval, flushed as written.
-
-    hdrh's ``HistogramLogWriter`` cannot write its own start-time header (it calls a
-    datetime method that does not exist) and truncates the max column to whole units, so
-    the lines are written here in the same format; hdrh's ``HistogramLogReader`` (and the
-    Java tools) read them back. Values are µs; the max column is in ms.
-    Timestamps are relative to the run start given to ``open``.
-    """
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.started_at = 0.0
-        self.intervals = 0
-        self._file: Any = None
-
-    def open(self, started_at: float) -> None:
-        """Create the file and write the header (start/base time, legend)."""
-        self.started_at = started_at
-        self._file = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
-        stamp = datetime.fromtimestamp(started_at, tz=timezone.utc).isoformat()
-        self._file.write("#[Histogram log format version 1.2]\n")
-        self._file.write(f"#[StartTime: {started_at:.3f} (seconds since epoch), {stamp}]\n")
-        self._file.write(f"#[BaseTime: {started_at:.3f} (seconds since epoch)]\n")
-        self._file.write('"StartTimestamp","Interval_Length","Interval_Max","Interval_Compressed_Histogram"\n')
-        self._file.flush()
-
-    def write_interval(self, started_at: float, ended_at: float, histogram: LatencyHistogram) -> None:
-        """Append one interval (epoch seconds); an empty histogram is skipped."""
-        if self._file is None or not histogram.count:
-            return
-        payload = histogram.to_base64()
-        start = max(0.0, started_at - self.started_at)
-        length = max(0.0, ended_at - started_at)
-        self._file.write(f"{start:.3f},{length:.3f},{histogram.max / 1000:.3f},{payload}\n")
-        self._file.flush()
-        self.intervals += 1
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None

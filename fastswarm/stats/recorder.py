@@ -7,47 +7,74 @@ knows about sockets or greenlets (gevent is cooperative, so no locking is needed
 
 from __future__ import annotations
 
+import logging
 import time
 import traceback
 from collections.abc import Callable
 
-from fastswarm.stats.histogram import LatencyHistogram
-from fastswarm.stats.model import EntryStats, ErrorStats, IntervalStats, UserErrorStats
+from fastswarm.stats.error_groups import OTHER_ERRORS as OTHER_ERRORS
+from fastswarm.stats.error_groups import ErrorGroups, UserErrorGroups
+from fastswarm.stats.histogram import (
+    BUCKET_BITS,
+    HALF_COUNT,
+    HALF_MAG,
+    HIGHEST_US,
+    SUB_BUCKET_MASK,
+    LatencyHistogram,
+)
+from fastswarm.stats.model import EntryStats, IntervalStats
 from fastswarm.stats.open_stats import ArrivalCounters
+from fastswarm.stats.sparse_histogram import SparseHistogram
 
-OTHER_ERRORS = "other errors (error group limit reached)"
-"""Error text of the single overflow group once ``max_error_groups`` distinct ones exist."""
+log = logging.getLogger(__name__)
+
+OTHER_NAME = "(other)"
+"""The name of the row that counts requests to names past the ``max_names`` cap."""
 
 
 class _Entry:
-    """Mutable per-(method, name) counters; slotted for cheap attribute updates."""
+    """Mutable per-(method, name) counters; slotted for cheap attribute updates.
 
-    __slots__ = ("requests", "failures", "bytes", "histogram", "record_latency", "corrected")
+    ``name`` is the row's own name (``OTHER_NAME`` for the overflow row); ``counts`` is its
+    histogram's counter dict, bumped inline by ``Recorder.record``.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("name", "requests", "failures", "bytes", "histogram", "counts", "corrected")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
         self.requests = 0
         self.failures = 0
         self.bytes = 0
-        self.histogram = LatencyHistogram()
-        self.record_latency = self.histogram.record
-        self.corrected: LatencyHistogram | None = None  # open model only
+        self.histogram = SparseHistogram()
+        self.counts = self.histogram.counts
+        self.corrected: SparseHistogram | None = None  # open model only
 
 
 class Recorder:
     """Per-endpoint HDR histograms and counters, plus grouped request and user errors.
 
-    Distinct error groups (request errors, and user errors, each) are capped at
-    ``max_error_groups`` per interval; beyond that, occurrences go to one ``OTHER_ERRORS``
-    group with empty method/name, so counts are never lost and memory stays bounded.
+    Bounded: at most ``max_names`` distinct (method, name) rows; requests to names beyond
+    them are counted in one ``(method, OTHER_NAME)`` row per method, and the first interval
+    after that happens logs a one-time warning (the master warns too, seeing that row).
+    Histograms are sparse (``SparseHistogram``): a row costs what it recorded. Error groups
+    (request errors, and user errors, each) are normalised (``error_groups.error_key``) and
+    capped at ``max_error_groups`` per interval; beyond that, occurrences go to one
+    ``OTHER_ERRORS`` group with empty method/name, so counts are never lost.
     """
 
-    def __init__(self, max_error_groups: int = 1000) -> None:
-        if max_error_groups < 1:
-            raise ValueError("max_error_groups must be >= 1")
+    def __init__(self, max_error_groups: int = 1000, max_names: int = 2000) -> None:
+        if max_error_groups < 1 or max_names < 1:
+            raise ValueError("max_error_groups and max_names must be >= 1")
         self.max_error_groups = max_error_groups
+        self.max_names = max_names
+        self.names_capped = False  # requests went to an OTHER_NAME row (since the last reset)
+        self._warned: set[str] = set()  # the one-time warnings already logged
+        self._named = 0  # rows in _entries that are not OTHER_NAME rows
         self._entries: dict[tuple[str, str], _Entry] = {}
-        self._errors: dict[tuple[str, str, str], int] = {}
-        self._user_errors: dict[tuple[str, str], list[int | str]] = {}
+        self._errors = ErrorGroups(max_error_groups)
+        self._user_errors = UserErrorGroups(max_error_groups)
+        self._scratch: LatencyHistogram | None = None  # encodes the sparse histograms
         self._started_at = time.time()
         self.arrivals: ArrivalCounters | None = None
         self._planned_start: Callable[[], float | None] | None = None
@@ -77,79 +104,114 @@ class Recorder:
         Recorder.record(self, method, name, elapsed_us, length, error)
         planned = self._planned_start() if self._planned_start is not None else None
         corrected = elapsed_us if planned is None else int((time.perf_counter() - planned) * 1e6)
-        entry = self._entries[(method, name)]
+        entry = self._entries.get((method, name)) or self._entries[(method, OTHER_NAME)]
         hist = entry.corrected
         if hist is None:
-            hist = entry.corrected = LatencyHistogram()
+            hist = entry.corrected = SparseHistogram()
         hist.record(corrected if corrected > elapsed_us else elapsed_us)
 
     def record(self, method: str, name: str, elapsed_us: int, length: int, error: str | None = None) -> None:
-        """Count one request (a failure when ``error`` is its message). The hot path."""
+        """Count one request (a failure when ``error`` is its message). The hot path.
+
+        The latency goes straight into the row's sparse counters, at hdrh's counter index
+        (``LatencyHistogram.record``'s arithmetic, clamped to 1 µs .. 1 h the same way).
+        """
         entry = self._entries.get((method, name))
         if entry is None:
-            entry = self._entries[(method, name)] = _Entry()
+            entry = self._new_entry(method, name)
         entry.requests += 1
         entry.bytes += length
-        entry.record_latency(elapsed_us)
+        us = elapsed_us
+        if us < 1:
+            us = 1
+        elif us > HIGHEST_US:
+            us = HIGHEST_US
+        bucket = (us | SUB_BUCKET_MASK).bit_length() - BUCKET_BITS
+        entry.counts[((bucket + 1) << HALF_MAG) + (us >> bucket) - HALF_COUNT] += 1
         if error is not None:
             entry.failures += 1
-            key = (method, name, error)
-            errors = self._errors
-            if key in errors:
-                errors[key] += 1
-            elif len(errors) < self.max_error_groups:
-                errors[key] = 1
-            else:
-                other = ("", "", OTHER_ERRORS)
-                errors[other] = errors.get(other, 0) + 1
+            self._errors.add(method, entry.name, error)
+
+    def _new_entry(self, method: str, name: str) -> _Entry:
+        """The row for a name not seen yet: its own while fewer than ``max_names`` rows
+        exist, else the method's ``OTHER_NAME`` row (names past the cap get no row)."""
+        if name != OTHER_NAME and self._named < self.max_names:
+            self._named += 1
+            entry = self._entries[(method, name)] = _Entry(name)
+            return entry
+        if name != OTHER_NAME:
+            self.names_capped = True
+        other = self._entries.get((method, OTHER_NAME))
+        if other is None:
+            other = self._entries[(method, OTHER_NAME)] = _Entry(OTHER_NAME)
+        return other
 
     def record_user_error(self, exc: BaseException) -> None:
         """Count an exception from task code, keeping the first traceback of each kind."""
-        key = (type(exc).__name__, str(exc))
-        group = self._user_errors.get(key)
-        if group is not None:
-            group[0] = int(group[0]) + 1
-        elif len(self._user_errors) < self.max_error_groups:
-            text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-            self._user_errors[key] = [1, text]
-        else:
-            other = self._user_errors.setdefault(("", OTHER_ERRORS), [0, ""])
-            other[0] = int(other[0]) + 1
+        self._user_errors.add(
+            type(exc).__name__,
+            str(exc),
+            1,
+            lambda: "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+        )
 
     def take_interval(self, now: float | None = None) -> IntervalStats:
         """Return everything recorded since the last call and start a new interval.
 
-        Histograms are emptied in place (a memset) rather than reallocated; endpoints with
-        no requests this interval are left out.
+        Each row's counters are encoded and cleared (giving their memory back); rows with
+        no requests this interval are left out. The first interval after the name cap was
+        reached logs the one-time warning.
         """
         ended_at = time.time() if now is None else now
         # A wall clock stepped backwards must not make an invalid interval.
         started_at = min(self._started_at, ended_at)
+        scratch = self._scratch
+        if scratch is None:
+            scratch = self._scratch = LatencyHistogram()
         entries = []
         for (method, name), e in self._entries.items():
             if not e.requests:
                 continue
-            corrected = e.corrected.to_bytes() if e.corrected is not None and e.corrected.count else b""
-            entries.append(
-                EntryStats(method, name, e.requests, e.failures, e.bytes, e.histogram.to_bytes(), corrected)
-            )
+            corrected = b""
+            if e.corrected is not None and e.corrected.counts:
+                corrected = e.corrected.to_bytes(scratch)
+                e.corrected.reset()
+            histogram = e.histogram.to_bytes(scratch)
+            entries.append(EntryStats(method, name, e.requests, e.failures, e.bytes, histogram, corrected))
             e.requests = e.failures = e.bytes = 0
             e.histogram.reset()
-            if e.corrected is not None:
-                e.corrected.reset()
-        errors = tuple(ErrorStats(m, n, err, c) for (m, n, err), c in self._errors.items())
-        user_errors = tuple(
-            UserErrorStats(kind, msg, int(g[0]), str(g[1])) for (kind, msg), g in self._user_errors.items()
-        )
+        errors = tuple(self._errors.stats())
+        user_errors = tuple(self._user_errors.stats())
+        self._warn_once()
         self._errors.clear()
         self._user_errors.clear()
         self._started_at = ended_at
         open_model = self.arrivals.take() if self.arrivals is not None else None
         return IntervalStats(started_at, ended_at, tuple(entries), errors, user_errors, open_model)
 
+    def _warn_once(self) -> None:
+        if self.names_capped and "names" not in self._warned:
+            self._warned.add("names")
+            log.warning(
+                "more than %d distinct request names: requests to new names are counted under %r "
+                "(group URLs with name=, e.g. self.client.get(f\"/item/{id}\", name=\"/item/[id]\"); "
+                "or raise --max-names)",
+                self.max_names,
+                OTHER_NAME,
+            )
+        if (self._errors.overflowed or self._user_errors.overflowed) and "errors" not in self._warned:
+            self._warned.add("errors")
+            log.warning(
+                "more than %d distinct error groups in one interval: the rest are counted as %r",
+                self.max_error_groups,
+                OTHER_ERRORS,
+            )
+
     def reset(self, now: float | None = None) -> None:
         """Drop everything recorded and start a new interval at ``now`` (default: the clock)."""
         self._entries.clear()
+        self._named = 0
+        self.names_capped = False
         self._errors.clear()
         self._user_errors.clear()
         self._started_at = time.time() if now is None else now

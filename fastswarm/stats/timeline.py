@@ -2,27 +2,34 @@
 
 Each interval lands in the second it ended in (``int(ended_at)``). A second keeps, while it
 is live, its all-endpoint counters and the sparse per-endpoint counters merged into it; the
-window's per-endpoint counters are one matrix (``CountsTable``) kept current as intervals
-arrive and as seconds leave the window (their sparse counters are subtracted), so reading
-"current" percentiles costs one cumsum, not a merge of ten seconds of histograms. Seconds
-past the window (plus a short grace for late intervals) collapse into their percentiles.
+window's per-endpoint counters are one ``CountsTable`` kept current as intervals arrive and
+as seconds leave the window (their sparse counters are subtracted), so reading "current"
+percentiles costs one pass over the window's counters, not a merge of ten seconds of
+histograms. Seconds past the window (plus a short grace for late intervals) collapse into
+their percentiles and per-worker counts; ``SEAL_AFTER_S`` later (when no interval can still
+be on its way) into one ``HistoryPoint``. The history is a ring of at most ``history_limit``
+seconds (a ``deque`` of sealed points and the few seconds not sealed yet): the oldest is
+dropped as each new one comes. Nothing here grows with the run's length, and what grows
+with the number of names grows with the traffic they had.
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from fastswarm.stats.counts_table import CountsTable
 from fastswarm.stats.hdr_sparse import COUNTS_LEN
-from fastswarm.stats.histogram import summarize_counts
+from fastswarm.stats.histogram import CountsSummary, summarize_counts
 from fastswarm.stats.model import HistoryPoint, us_to_ms
 
 GRACE_S = 2  # seconds a second keeps its counters after leaving the window
+SEAL_AFTER_S = 60  # seconds after that before it becomes a fixed history point
 HISTORY_PCTS = (50.0, 95.0, 99.0)
-Sparse = tuple[np.ndarray, np.ndarray]  # flat indexes (row * COUNTS_LEN + counter), counts
+Sparse = tuple[np.ndarray, np.ndarray]  # flat indexes (row << ROW_SHIFT | counter), counts
 
 
 @dataclass(slots=True)
@@ -31,16 +38,16 @@ class Second:
 
     ``workers`` maps worker -> [requests, failures, seconds measured]. While live, ``total``
     holds all endpoints' counters, ``parts`` the sparse per-endpoint counters merged into it
-    and ``key_requests`` each worker's requests per endpoint row; once finalized only
-    ``pcts`` (µs) is kept. ``in_window``: its parts are in the timeline's window matrix.
+    and ``key_requests`` each worker's (rows, requests) per interval; once finalized only
+    ``pcts`` (µs) is kept. ``in_window``: its parts are in the timeline's window table.
     """
 
     t: int
     users: int
     in_window: bool
     workers: dict[str, list[float]] = field(default_factory=dict)
-    key_requests: dict[str, np.ndarray] = field(default_factory=dict)
-    total: np.ndarray | None = field(default_factory=lambda: np.zeros(COUNTS_LEN, dtype=np.int64))
+    key_requests: dict[str, list[Sparse]] = field(default_factory=dict)
+    total: np.ndarray | None = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # grown to need
     parts: list[Sparse] = field(default_factory=list)
     pcts: dict[float, int] = field(default_factory=dict)
 
@@ -56,11 +63,6 @@ def rate(per_worker: dict[str, list[float]], lengths: dict[str, float], index: i
     return sum(c[index] / (lengths.get(w) or 1.0) for w, c in per_worker.items())
 
 
-def _grown(vec: np.ndarray, n: int) -> np.ndarray:
-    """``vec`` with exactly ``n`` entries (zeros appended)."""
-    return vec[:n] if len(vec) >= n else np.concatenate((vec, np.zeros(n - len(vec), dtype=vec.dtype)))
-
-
 class Timeline:
     """Seconds of merged intervals: the window (``window_s``) and ``history_limit`` seconds."""
 
@@ -70,15 +72,17 @@ class Timeline:
         self.latest: float | None = None  # the latest interval end merged
         self._win_from: int | None = None  # the window's first second at ``latest``
         self._win = CountsTable()  # per-endpoint counters of the seconds ``in_window``
-        self._seconds: dict[int, Second] = {}
+        self._seconds: dict[int, Second] = {}  # not sealed yet (live, or finalized)
         self._live: dict[int, Second] = {}
+        self._sealed: deque[HistoryPoint] = deque(maxlen=history_limit)  # oldest first
 
     def window_start(self, end: float) -> int:
         return math.floor(end - self.window_s) + 1
 
     def second(self, ended: float, users: int) -> Second | None:
         """The second an interval ending at ``ended`` belongs to (the window moves on first);
-        None if it is older than the history keeps."""
+        None if it is sealed already or older than the history keeps (then only the run's
+        totals count it)."""
         if self.latest is None or ended > self.latest:
             self.latest = ended
             start = self.window_start(ended)
@@ -90,7 +94,11 @@ class Timeline:
         t = int(ended)
         s = self._seconds.get(t)
         if s is None:
-            if len(self._seconds) >= self.history_limit:
+            if self._sealed and t <= self._sealed[-1].t:
+                return None
+            if self._sealed and len(self._sealed) + len(self._seconds) >= self.history_limit:
+                self._sealed.popleft()
+            elif len(self._seconds) >= self.history_limit:
                 oldest = min(self._seconds)
                 if t < oldest:
                     return None
@@ -123,17 +131,20 @@ class Timeline:
         if s.total is None:
             return  # finalized: only its rates still take late intervals
         if len(index):
+            if width > len(s.total):
+                grown = np.zeros(width, dtype=np.int64)
+                grown[: len(s.total)] = s.total
+                s.total = grown
             np.add.at(s.total, index, sparse[1])
             s.parts.append(sparse)
             if s.in_window:
                 self._win.add(sparse[0], sparse[1], width)
         if len(rows):
-            vec = _grown(s.key_requests.get(worker_id, np.zeros(0, dtype=np.int64)), int(rows.max()) + 1)
-            np.add.at(vec, rows, requests)
-            s.key_requests[worker_id] = vec
+            s.key_requests.setdefault(worker_id, []).append((rows, requests))
 
     def finalize_old(self, width: int) -> None:
-        """Collapse seconds past the window (+grace) to their percentiles, freeing counters."""
+        """Collapse seconds past the window (+grace) to their percentiles, freeing counters;
+        seal those ``SEAL_AFTER_S`` older into history points."""
         if self._win_from is None:
             return
         keep_from = self._win_from - GRACE_S
@@ -145,6 +156,10 @@ class Timeline:
             s.total = None
             s.parts = []
             s.key_requests = {}
+        seal_before = keep_from - SEAL_AFTER_S
+        if self._seconds and min(self._seconds) < seal_before:
+            for t in sorted(t for t in self._seconds if t < seal_before and t not in self._live):
+                self._sealed.append(_point(self._seconds.pop(t), width))
 
     def _leave_window(self, s: Second) -> None:
         for flat, counts in s.parts:
@@ -161,17 +176,17 @@ class Timeline:
         lo, hi = self.window_start(end), math.floor(end)
         return [s for t, s in self._live.items() if lo <= t <= hi]
 
-    def window_matrix(self, window: list[Second], rows: int) -> np.ndarray:
-        """Per-endpoint counters of ``window``: the kept matrix when that is the window asked
-        for (the console's case), else summed from the seconds' sparse parts."""
+    def window_summaries(self, window: list[Second], rows: int, ps: tuple[float, ...]) -> list[CountsSummary]:
+        """Per-endpoint percentiles ``ps`` of ``window``: from the kept table when that is the
+        window asked for (the console's case), else summed from the seconds' sparse parts."""
         kept = [s for s in self._live.values() if s.in_window]
         if len(kept) == len(window) and all(s.in_window for s in window):
-            return self._win.matrix(rows)
+            return self._win.summaries(rows, ps, with_mean=False)
         table = CountsTable()
         for s in window:
             for flat, counts in s.parts:
                 table.add(flat, counts, self._win.width)
-        return table.matrix(rows)
+        return table.summaries(rows, ps, with_mean=False)
 
     @staticmethod
     def lengths(window: list[Second]) -> dict[str, float]:
@@ -186,14 +201,17 @@ class Timeline:
     def row_rates(window: list[Second], lengths: dict[str, float], rows: int) -> list[float]:
         """Requests per second of each endpoint row over ``window`` (each worker's count over
         the time it measured, summed over workers)."""
-        per_worker: dict[str, np.ndarray] = {}
+        per_worker: dict[str, list[Sparse]] = {}
         for s in window:
-            for w, vec in s.key_requests.items():
-                acc = per_worker.get(w)
-                per_worker[w] = _grown(vec, rows) if acc is None else acc + _grown(vec, rows)
+            for w, parts in s.key_requests.items():
+                per_worker.setdefault(w, []).extend(parts)
         out = np.zeros(rows)
-        for w, acc in per_worker.items():
-            out += acc / (lengths.get(w) or 1.0)
+        for w, parts in per_worker.items():
+            at = np.concatenate([p[0] for p in parts])
+            requests = np.concatenate([p[1] for p in parts])
+            # Whole counts summed in float64 (exact below 2**53), then over the worker's time.
+            counts = np.bincount(at, weights=requests, minlength=rows)[:rows]
+            out += counts / (lengths.get(w) or 1.0)
         return list(out.tolist())
 
     @staticmethod
@@ -205,25 +223,25 @@ class Timeline:
             for w, c in s.workers.items():
                 per_worker.setdefault(w, [0, 0])[0] += c[0]
             if s.total is not None:
-                counts += s.total
+                counts[: len(s.total)] += s.total
         return per_worker, counts
 
     def history(self, width: int) -> list[HistoryPoint]:
         """One point per second that received intervals, oldest first (<= history_limit)."""
-        points = []
-        for t in sorted(self._seconds):
-            s = self._seconds[t]
-            lengths = {w: c[2] for w, c in s.workers.items()}
-            pcts = s.percentiles(width)
-            points.append(
-                HistoryPoint(
-                    t=float(t),
-                    rps=rate(s.workers, lengths, 0),
-                    failures_per_s=rate(s.workers, lengths, 1),
-                    users=s.users,
-                    p50=us_to_ms(pcts.get(50.0, 0)),
-                    p95=us_to_ms(pcts.get(95.0, 0)),
-                    p99=us_to_ms(pcts.get(99.0, 0)),
-                )
-            )
-        return points
+        return [*self._sealed, *(_point(self._seconds[t], width) for t in sorted(self._seconds))]
+
+
+def _point(s: Second, width: int) -> HistoryPoint:
+    """A second's history point: each worker's counts over the time it measured, and the
+    percentiles of all endpoints (µs -> ms)."""
+    lengths = {w: c[2] for w, c in s.workers.items()}
+    pcts = s.percentiles(width)
+    return HistoryPoint(
+        t=float(s.t),
+        rps=rate(s.workers, lengths, 0),
+        failures_per_s=rate(s.workers, lengths, 1),
+        users=s.users,
+        p50=us_to_ms(pcts.get(50.0, 0)),
+        p95=us_to_ms(pcts.get(95.0, 0)),
+        p99=us_to_ms(pcts.get(99.0, 0)),
+    )
