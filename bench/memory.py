@@ -47,7 +47,6 @@ from fastswarm.http.users import HttpUser  # noqa: E402
 from fastswarm.ipc import wire  # noqa: E402
 from fastswarm.ipc.messages import StatsReport  # noqa: E402
 from fastswarm.stats.aggregator import Aggregator  # noqa: E402
-from fastswarm.stats.model import IntervalStats  # noqa: E402
 from fastswarm.stats.recorder import Recorder  # noqa: E402
 
 MASTER_GOAL_KB = 16
@@ -95,7 +94,7 @@ def _master_frames(n: int, workers: int, seconds: int, samples: int) -> list[lis
             rec.reset(now=1_000.0 + s + w * 0.01)
             _record_names(rec, n, samples, rng)
             interval = rec.take_interval(now=1_001.0 + s + w * 0.01)
-            second.append(wire.encode(StatsReport(interval.to_wire(), 10)))
+            second.append(wire.encode(StatsReport(interval, 10)))
         out.append(second)
     return out
 
@@ -131,7 +130,7 @@ def _measure(side: str, n: int, workers: int, seconds: int, samples: int, mode: 
             for w, fr in enumerate(second):
                 msg = wire.decode(fr)
                 assert isinstance(msg, StatsReport)
-                agg.add(f"w{w}", IntervalStats.from_wire(msg.interval))
+                agg.add(f"w{w}", msg.interval)
         agg.endpoint_rows()  # a console refresh: what its reads keep
         assert len(agg.endpoint_rows()) == n
     else:
