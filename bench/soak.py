@@ -7,8 +7,11 @@ headless for the given time (30 min; 10 with ``--quick``) at ``--rate`` task ite
 second, each a GET of one of ``--names`` distinct URLs without ``name=`` (more than the
 default 2,000-name cap, so the "(other)" row is exercised too). Every ``--every`` seconds
 (10) the resident set size (VmRSS, /proc) of the master and of each worker is sampled.
-Printed: the samples (one line a minute), then each process's growth from its first sample
-after ``--settle`` seconds (60) to its last and to its highest. Goal (issue 11): < 5 %.
+Printed: the samples (one line a minute, with the users the open model's pool holds: a
+stall of the box makes the pool grow, and each user costs memory in its worker), then each
+process's growth from its first sample after ``--settle`` seconds (60) to its last and to
+its highest. Goal (issue 11): < 5 %. Variables such as MALLOC_TRIM_THRESHOLD_ pass through
+to fastswarm, to tell memory held from memory the C heap keeps after freeing it.
 Also printed: requests the report counted vs requests the target served (nothing lost).
 Exit status 0 when every process met the goal and the counts agree, else 1.
 """
@@ -65,6 +68,18 @@ def _children(pid: int) -> list[int]:
     return sorted(out)
 
 
+def _users(log: Path) -> str:
+    """The latest 'users: N' of the live table in fastswarm's output."""
+    try:
+        with log.open("rb") as f:
+            f.seek(max(0, log.stat().st_size - (4 << 20)))  # a live table of 2,000 rows is ~300 KB
+            tail = f.read().decode(errors="replace")
+    except OSError:
+        return "?"
+    at = tail.rfind("users: ")
+    return tail[at + 7 :].split()[0] if at >= 0 else "?"
+
+
 def _start_target() -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "fastswarm.target", "--host", "127.0.0.1", "--port", "0"],
@@ -100,6 +115,7 @@ def main() -> int:
     p.add_argument("--rate", type=float, default=300.0, help="task iterations per second, all workers")
     p.add_argument("--names", type=int, default=3000, help="distinct URLs hit (no name=)")
     p.add_argument("--processes", type=int, default=2)
+    p.add_argument("--max-users", type=int, default=None, help="passed on (the open model's pool)")
     p.add_argument("--every", type=float, default=10.0, help="seconds between RSS samples")
     p.add_argument("--settle", type=float, default=60.0, help="growth is measured from this second on")
     a = p.parse_args()
@@ -112,6 +128,8 @@ def main() -> int:
     argv = [sys.executable, "-m", "fastswarm", "-f", str(work / "tasks.py"), "-H", url, "--headless"]
     argv += ["--rate", f"{a.rate:g}", "-t", f"{int(run_s)}s", "--processes", str(a.processes)]
     argv += ["--no-web", "--stop-timeout", "5", "--json", str(work / "report.json")]
+    if a.max_users is not None:
+        argv += ["--max-users", str(a.max_users)]
     print(f"soak: {minutes:g} min at {a.rate:g}/s over {a.names:,} names, {a.processes} workers; {url}")
     print("soak: " + " ".join(argv[1:]), flush=True)
     series: dict[str, list[tuple[float, int]]] = {}
@@ -134,7 +152,7 @@ def main() -> int:
                 if t - last_print >= 60 or t >= run_s:
                     last_print = t
                     cells = "  ".join(f"{n} {kb / 1024:7.1f} MB" for n, kb in row.items())
-                    print(f"  t={t:6.0f}s  {cells}", flush=True)
+                    print(f"  t={t:6.0f}s  {cells}  users {_users(work / 'fastswarm.log')}", flush=True)
             master.wait(timeout=run_s + 120)
         finally:
             if master.poll() is None:

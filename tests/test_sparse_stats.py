@@ -129,3 +129,19 @@ def test_counters_that_go_back_to_zero_are_dropped() -> None:
     table.subtract(flat, ones)
     assert table.summaries(4, PCTS)[3].count == 0
     assert table.nbytes < held
+
+
+def test_open_model_lag_merged_from_sparse_counters_is_exact() -> None:
+    from fastswarm.stats.model import OpenIntervalStats
+    from fastswarm.stats.open_stats import OpenTotals
+
+    rng = random.Random(6)
+    totals, ref = OpenTotals(), LatencyHistogram()
+    for n in (1, 40, 700):
+        h = LatencyHistogram()
+        for us in _samples(rng, n):
+            h.record(us)
+        ref.merge(h)
+        totals.add(OpenIntervalStats(n, 0, 0, h.to_bytes()))
+    assert (totals.lag.count, totals.lag.min, totals.lag.max) == (ref.count, ref.min, ref.max)
+    assert totals.lag.percentiles(PCTS) == ref.percentiles(PCTS) and totals.lag.mean == ref.mean

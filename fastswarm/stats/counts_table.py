@@ -167,7 +167,7 @@ class CountsTable:
         self._slot_of(busy)
         need = self._hot + len(busy)
         if need > len(self._dense):
-            grown = np.zeros((max(need, 2 * len(self._dense), 8), COUNTS_LEN), dtype=np.int64)
+            grown = np.zeros((max(need, 2 * len(self._dense)), COUNTS_LEN), dtype=np.int64)
             grown[: self._hot] = self._dense[: self._hot]
             self._dense = grown
         self._slot[busy] = np.arange(self._hot, need)
