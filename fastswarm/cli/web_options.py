@@ -34,6 +34,12 @@ web_options = group(
         help="Require 'Authorization: Bearer TOKEN' on every route but /healthz.",
     ),
     click.option(
+        "--web-login",
+        is_flag=True,
+        help="With --web-auth-token: a browser without the token gets a login form asking for it "
+        "(a cookie then carries it), instead of a 401.",
+    ),
+    click.option(
         "--web-allow-host",
         "web_allow_host",
         multiple=True,
@@ -56,7 +62,16 @@ web_options = group(
 
 def web_settings(params: dict[str, Any]) -> dict[str, Any]:
     """The Config fields of the options above."""
-    names = ("web_host", "web_port", "no_web", "autostart", "autoquit", "web_auth_token", "web_log_lines")
+    names = (
+        "web_host",
+        "web_port",
+        "no_web",
+        "autostart",
+        "autoquit",
+        "web_auth_token",
+        "web_log_lines",
+        "web_login",
+    )
     return {
         **{name: params[name] for name in names},
         "web_allow_hosts": split_words(params["web_allow_host"]),

@@ -181,6 +181,7 @@ class Config:
     autostart: bool = False
     autoquit: float | None = None
     web_auth_token: str | None = None
+    web_login: bool = False  # a login form for the token (web/login.py)
     web_allow_hosts: tuple[str, ...] = ()
     web_log_lines: int = 500  # the master's last log lines kept for GET /logs and the UI
     html_path: str | None = None
@@ -243,6 +244,8 @@ class Config:
             )
         if not 0 <= self.web_port <= 65535:
             raise ConfigError("--web-port: must be between 0 and 65535")
+        if self.web_login and not self.web_auth_token:
+            raise ConfigError("--web-login: needs --web-auth-token (the login form asks for that token)")
         if not 0 <= self.web_log_lines <= 100_000:
             raise ConfigError("--web-log-lines: must be between 0 and 100000")
         if self.max_users < 1:

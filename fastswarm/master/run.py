@@ -145,7 +145,7 @@ class MasterSession(TestControl):
             self.open_hdr_log(aggregator)
             self.start_otel(aggregator)
             self.start_web()
-            env.events.init.fire(environment=env)
+            self.fire_init(env)
             if not self._wait_for_workers(runner, expected):
                 raise WorkerLostError(
                     f"only {len(runner.alive_workers())} of {expected} workers connected "

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from gevent.event import Event
 
     from fastswarm.config.settings import Config
+    from fastswarm.user.env import Environment
     from fastswarm.web.log_ring import LogRing
     from fastswarm.web.server import WebServer
 
@@ -176,6 +177,7 @@ class TestControl:
         if config.no_web:
             return
         from fastswarm.web.app import StatusApp
+        from fastswarm.web.extend import WebUI
         from fastswarm.web.guard import HostGuard
         from fastswarm.web.log_ring import LogRing
         from fastswarm.web.server import WebServer
@@ -191,6 +193,7 @@ class TestControl:
             config.spawn_rate,
             guard=guard,
             log_ring=self.log_ring,
+            web_login=config.web_login,
         )
         web = WebServer(app, config.web_host, config.web_port, config.web_auth_token)
         try:
@@ -202,6 +205,14 @@ class TestControl:
             print(f"fastswarm: warning: status endpoint not served: {exc}", file=sys.stderr, flush=True)
             return
         self.web = web
+        self._runner().environment.web_ui = WebUI(app.extensions, web)
+
+    def fire_init(self, env: Environment) -> None:
+        """The init event; a web_ui misuse in a listener (a clashing route...) then ends the run."""
+        env.events.init.fire(environment=env)
+        web_ui = env.web_ui
+        if web_ui is not None and web_ui.errors:
+            raise web_ui.errors[0]
 
     def open_hdr_log(self, aggregator: Aggregator) -> None:
         """Start the --hdr-log file now, so a bad path fails before the test, not after it."""

@@ -51,6 +51,9 @@ class Environment:
         self.tags = tags
         self.exclude_tags = exclude_tags
         self.runner: Any = None
+        self.web_ui: Any = (
+            None  # web.extend.WebUI on the master while it serves; None elsewhere (Locust's rule)
+        )
         self._background = Group()
 
     def spawn(self, fn: Any, *args: Any, **kwargs: Any) -> gevent.Greenlet:

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
-from fastswarm.exception import InterruptTaskSet, RescheduleTask, ResponseError, StopUser
+from fastswarm.exception import FastswarmError, InterruptTaskSet, RescheduleTask, ResponseError, StopUser
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +108,8 @@ class EventHook:
                 handler(**kwargs)
             except _STEERING:
                 raise
+            except FastswarmError as exc:  # carries its own one-line message: no traceback
+                logger.error("event listener %s: %s", getattr(handler, "__qualname__", handler), exc)
             except Exception:
                 logger.exception("Uncaught exception in event listener %r", handler)
 

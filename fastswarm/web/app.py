@@ -7,6 +7,8 @@ otherwise, which also makes cross-site form posts impossible), read within bound
 (``body.py``); a bad value is 400 naming the field; a wrong method is 405 and an unknown
 path 404. Every answer but the UI's files and the text exports is JSON, and a client's
 input never gets a 5xx: a 500 means a bug, logged by the master, with no traceback sent.
+A tasks file's own routes (``extend.py``, ``environment.web_ui``) are matched only after
+the built-in ones, behind the same Host/Origin guard, and behind the token if marked so.
 """
 
 from __future__ import annotations
@@ -28,8 +30,18 @@ from fastswarm.stats.prometheus import render_metrics
 from fastswarm.web.body import read_json_body
 from fastswarm.web.control import ControlError, SessionControl
 from fastswarm.web.distribution import NoSuchEndpoint, distribution_json
+from fastswarm.web.extend import ExtensionApp
+from fastswarm.web.extend_reply import reason
 from fastswarm.web.guard import HostGuard
 from fastswarm.web.log_ring import LogRing
+from fastswarm.web.login import (
+    COOKIE,
+    cleared_cookie,
+    login_page,
+    session_cookie,
+    submitted_token,
+    wrong_token_pause,
+)
 from fastswarm.web.openapi import openapi_document
 from fastswarm.web.reply import REASONS, Headers, HttpError, Reply, json_reply, text_reply
 from fastswarm.web.swarm import parse_swarm
@@ -37,7 +49,6 @@ from fastswarm.web.swarm import parse_swarm
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-COOKIE = "fastswarm_token"
 _STATIC_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -60,6 +71,7 @@ class StatusApp:
         static_dir: Path = STATIC_DIR,
         guard: HostGuard | None = None,
         log_ring: LogRing | None = None,
+        web_login: bool = False,
     ) -> None:
         self.control = control
         self.guard = guard or HostGuard("127.0.0.1")
@@ -68,6 +80,7 @@ class StatusApp:
         self.default_users = default_users
         self.default_spawn_rate = default_spawn_rate
         self.static_dir = static_dir
+        self.web_login = web_login and self.token is not None  # the form asks for the token
         get, post = "GET", "POST"
         self.routes: dict[str, dict[str, Callable[[dict[str, Any]], Reply]]] = {
             "/": {get: self._index},
@@ -85,7 +98,12 @@ class StatusApp:
             "/swarm": {post: self._swarm},
             "/stop": {post: self._stop},
             "/reset": {post: self._reset},
+            "/extensions": {get: self._extensions},
         }
+        if self.web_login:
+            self.routes["/login"] = {get: lambda env: login_page(self.static_dir), post: self._login}
+            self.routes["/logout"] = {post: self._logout}
+        self.extensions = ExtensionApp(self._is_builtin)  # environment.web_ui.app
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         try:
@@ -101,7 +119,7 @@ class StatusApp:
             status, headers, body = json_reply(500, {"error": "internal error; see the master's log"})
         headers += [("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")]
         headers.append(("Content-Length", str(len(body))))
-        start_response(f"{status} {REASONS.get(status, 'Unknown')}", headers)
+        start_response(f"{status} {REASONS.get(status) or reason(status)}", headers)
         return [body]
 
     def dispatch(self, environ: dict[str, Any]) -> Reply:
@@ -117,11 +135,17 @@ class StatusApp:
             return self._static(path[len("/static/") :])
         handlers = self.routes.get(path)
         if handlers is None:
-            raise HttpError(404, f"{_clip(path)}: no such route (see /openapi.json)")
+            found = self.extensions.match(path, method)
+            if found is None:
+                raise HttpError(404, f"{_clip(path)}: no such route (see /openapi.json)")
+            route, variables = found
+            if route.auth_required:
+                self._authorize(environ, path)
+            return self.extensions.serve(route, variables, environ)
         if method not in handlers:
             allowed = ", ".join(handlers)
             raise HttpError(405, f"{_clip(method)} {path}: allowed: {allowed}", headers=[("Allow", allowed)])
-        if path != "/healthz":
+        if path not in ("/healthz", "/login", "/logout"):
             self._authorize(environ, path)
         return handlers[method](environ)
 
@@ -141,13 +165,40 @@ class StatusApp:
             if query and hmac.compare_digest(query.encode(), token.encode()):
                 # A browser cannot send a Bearer header for the page itself: trade the token
                 # for a strict, HTTP-only cookie and drop it from the address bar.
-                set_cookie = f"{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/"
-                raise _Redirect("/", [("Set-Cookie", set_cookie)])
+                raise _Redirect("/", [("Set-Cookie", session_cookie(token))])
+            if self.web_login:
+                raise _Redirect("/login", [])
         raise HttpError(
             401,
             "missing or wrong token: send 'Authorization: Bearer TOKEN'",
             headers=[("WWW-Authenticate", "Bearer")],
         )
+
+    def _is_builtin(self, path: str) -> bool:
+        return path in self.routes or path in ("/login", "/logout")
+
+    def _login(self, environ: dict[str, Any]) -> Reply:
+        token, from_form = submitted_token(environ)
+        assert self.token is not None  # /login exists only with a token
+        if not hmac.compare_digest(token.encode(), self.token.encode()):
+            wrong_token_pause()
+            if from_form:
+                raise _Redirect("/login?failed", [])
+            raise HttpError(401, "wrong token", "token")
+        if from_form:
+            raise _Redirect("/", [("Set-Cookie", session_cookie(self.token))])
+        return json_reply(200, {"success": True}, [("Set-Cookie", session_cookie(self.token))])
+
+    def _logout(self, environ: dict[str, Any]) -> Reply:
+        raise _Redirect("/login", [("Set-Cookie", cleared_cookie())])
+
+    def _extensions(self, environ: dict[str, Any]) -> Reply:
+        routes = [
+            {"rule": r.rule, "methods": sorted(r.methods), "auth_required": r.auth_required}
+            for r in self.extensions.routes
+        ]
+        tabs = [t.to_json() for t in self.extensions.tabs]
+        return json_reply(200, {"tabs": tabs, "routes": routes, "login": self.web_login})
 
     # -- reads --
     def _index(self, environ: dict[str, Any]) -> Reply:

@@ -28,7 +28,7 @@ def read_json_body(environ: dict[str, Any]) -> Any:
     kind = environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
     if kind != "application/json":
         raise HttpError(415, f"Content-Type must be application/json, not {shown(kind or 'none')}")
-    raw = _read(environ)
+    raw = read_body(environ)
     if not raw.strip():
         return {}
     if nesting_depth(raw) > MAX_DEPTH:
@@ -50,7 +50,8 @@ def nesting_depth(raw: bytes) -> int:
     return max(0, max(accumulate(map(_STEP.__getitem__, bare)), default=0))
 
 
-def _read(environ: dict[str, Any]) -> bytes:
+def read_body(environ: dict[str, Any]) -> bytes:
+    """The raw body, within ``MAX_BODY`` bytes (413 beyond); no Content-Length and not chunked: empty."""
     stream = environ["wsgi.input"]
     declared = environ.get("CONTENT_LENGTH") or ""
     if declared:

@@ -8,6 +8,8 @@ import socket
 import sys
 from typing import Any
 
+import gevent
+from gevent.event import Event
 from gevent.pywsgi import WSGIServer
 
 from fastswarm.exception import ConfigError
@@ -31,7 +33,11 @@ def is_loopback(host: str) -> bool:
 
 
 class WebServer:
-    """The status endpoint's listener. Building it binds nothing; ``start`` does."""
+    """The status endpoint's listener. Building it binds nothing; ``start`` does.
+
+    ``greenlet`` (Locust's ``web_ui.greenlet``) runs from ``start`` until ``stop``, so a
+    tasks file or a script can ``join`` it to wait for the endpoint to close.
+    """
 
     def __init__(self, app: Any, host: str, port: int, token: str | None) -> None:
         self.app = app
@@ -39,6 +45,8 @@ class WebServer:
         self.port = port
         self.token = token
         self._server: WSGIServer | None = None
+        self._stopped = Event()
+        self.greenlet: gevent.Greenlet | None = None
 
     def start(self) -> None:
         """Bind, warn if exposed without a token, and serve in the background."""
@@ -59,6 +67,7 @@ class WebServer:
             ) from None
         self._server = server
         self.port = server.server_port
+        self.greenlet = gevent.spawn(self._stopped.wait)
         shown = f"[{self.host}]" if ":" in self.host else self.host
         print(
             f"fastswarm: web UI and status endpoint at http://{shown}:{self.port}/",
@@ -70,3 +79,4 @@ class WebServer:
         if self._server is not None:
             self._server.stop(timeout=1)
             self._server = None
+        self._stopped.set()
