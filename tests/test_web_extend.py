@@ -316,6 +316,8 @@ def test_web_login_trades_the_token_for_a_cookie(monkeypatch: pytest.MonkeyPatch
     status, headers, _ = call(app, "/logout", "POST")
     assert status == 303 and "Max-Age=0" in headers["Set-Cookie"]
     assert call(app, "/stats")[0] == 401  # a script still gets 401, not the form
+    paths = json.loads(call(app, "/openapi.json", headers={"Cookie": cookie.split(";")[0]})[2])["paths"]
+    assert {"/login", "/logout", "/extensions"} <= set(paths)
 
 
 def test_without_web_login_there_is_no_form_and_the_flag_needs_a_token() -> None:

@@ -51,7 +51,7 @@ def test_openapi_describes_every_route_and_the_snapshot(master: Master) -> None:
     assert set(doc["paths"]) == {
         "/", "/healthz", "/stats", "/stats/history", "/metrics", "/openapi.json",
         "/report.html", "/stats.csv", "/errors.csv", "/swarm", "/stop", "/reset",
-        "/stats/distribution", "/logs", "/report.json",
+        "/stats/distribution", "/logs", "/report.json", "/extensions",
     }  # fmt: skip
     documented = set(doc["components"]["schemas"]["Snapshot"]["properties"])
     assert documented == set(master.json("/stats"))

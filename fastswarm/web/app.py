@@ -91,7 +91,7 @@ class StatusApp:
             "/logs": {get: self._logs},
             "/report.json": {get: self._report_json},
             "/metrics": {get: self._metrics},
-            "/openapi.json": {get: lambda env: json_reply(200, openapi_document())},
+            "/openapi.json": {get: lambda env: json_reply(200, openapi_document(self.web_login))},
             "/report.html": {get: self._report},
             "/stats.csv": {get: lambda env: self._csv(report.stats_csv_text(self.control.aggregator))},
             "/errors.csv": {get: lambda env: self._csv(report.failures_csv_text(self.control.aggregator))},

@@ -164,6 +164,27 @@ SWARM = _obj(
     required=False,
 )
 ERROR = _obj({"error": _STR, "field": _STR}, required=False)
+EXTENSIONS = _obj(
+    {
+        "tabs": {
+            "type": "array",
+            "items": _obj(
+                {"title": _STR, "route": _STR, "columns": {"type": "array", "items": {"type": "object"}}}
+            ),
+        },
+        "routes": {
+            "type": "array",
+            "items": _obj(
+                {
+                    "rule": _STR,
+                    "methods": {"type": "array", "items": _STR},
+                    "auth_required": {"type": "boolean"},
+                }
+            ),
+        },
+        "login": {"type": "boolean"},
+    }
+)
 RESULT = _obj({"success": {"type": "boolean"}, "message": _STR, "state": _STR})
 
 
@@ -226,8 +247,47 @@ def _post(summary: str, body: dict[str, Any] | None) -> dict[str, Any]:
     return {"post": op}
 
 
-def openapi_document() -> dict[str, Any]:
-    """A fresh copy of the document."""
+def _login_paths() -> dict[str, Any]:
+    """--web-login's form (web/login.py): public, as the token is what it asks for."""
+    form = {"type": "object", "properties": {"token": _STR}, "required": ["token"]}
+    responses = {
+        "200": _reply("logged in (JSON body): the cookie is set", _ref("Result")),
+        "303": _reply("from the form: to / with the cookie, or back to /login?failed", None),
+        "400": _reply("token is not a string", _ref("Error")),
+        "401": _reply("wrong token (JSON body)", _ref("Error")),
+        "403": _reply("the Origin header is another site's", _ref("Error")),
+        "413": _reply(f"the body is larger than {MAX_BODY} bytes", _ref("Error")),
+        "415": _reply("neither a form nor JSON", _ref("Error")),
+        **_refusals(public=True),
+    }
+    post = {
+        "summary": "trade the token for an HTTP-only cookie",
+        "security": [],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-www-form-urlencoded": {"schema": form},
+                "application/json": {"schema": form},
+            },
+        },
+        "responses": responses,
+    }
+    logout = {"summary": "clear the cookie", "security": [], "responses": {"303": _reply("to /login", None)}}
+    return {
+        "/login": {**_get("the login form", None, "text/html", public=True), "post": post},
+        "/logout": {"post": logout},
+    }
+
+
+def openapi_document(web_login: bool = False) -> dict[str, Any]:
+    """A fresh copy of the document (with the login routes when --web-login serves them)."""
+    document = _document()
+    if web_login:
+        document["paths"].update(_login_paths())
+    return document
+
+
+def _document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {
@@ -253,6 +313,7 @@ def openapi_document() -> dict[str, Any]:
                 "Swarm": SWARM,
                 "Error": ERROR,
                 "Result": RESULT,
+                "Extensions": EXTENSIONS,
             },
         },
         "security": [{"bearer": []}],
@@ -282,5 +343,8 @@ def openapi_document() -> dict[str, Any]:
             "/swarm": _post("start (or re-target) the test", _ref("Swarm")),
             "/stop": _post("stop the users; the master keeps serving", None),
             "/reset": _post("forget the stats so far", None),
+            "/extensions": _get(
+                "the tabs and routes the tasks file added (environment.web_ui)", _ref("Extensions")
+            ),
         },
     }

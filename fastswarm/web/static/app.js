@@ -9,6 +9,7 @@ import {timeChart, distributionChart} from "./charts.js";
 import {StatsTab, fillEndpointSelect} from "./stats.js";
 import {renderFailures, renderExceptions, renderWorkers, workerHead, LogView} from "./panels.js";
 import {Controls, setupTheme, showMessage} from "./controls.js";
+import {ExtensionTabs} from "./extensions.js";
 
 const COLORS = {blue: "#2f6fdf", red: "#d93b3b", orange: "#e08a1e", green: "#2e9d5b", purple: "#8a4fd0"};
 const RATE_SAMPLES = 3600;
@@ -16,6 +17,7 @@ const RATE_SAMPLES = 3600;
 const stats = new StatsTab();
 const logs = new LogView();
 const controls = new Controls(() => tick(true));
+const extensions = new ExtensionTabs(); // the tasks file's own tabs (environment.web_ui.add_tab)
 let current = "stats";
 let rateSamples = []; // open model: [epoch s, target rate] seen by this page (history has no rate)
 let sawOpen = false;
@@ -128,6 +130,7 @@ async function tick(force) {
     if (current === "charts") renderHistory(await getJSON("/stats/history"));
     if (current === "distribution") await refreshDistribution();
     if (current === "logs") logs.add(await getJSON("/logs?after=" + logs.after));
+    if (extensions.has(current)) await extensions.refresh(current);
   } catch (err) {
     if (err.status === 401) showMessage("unauthorized: open this page as /?token=TOKEN", false);
     else $("#state").textContent = "unreachable";
@@ -159,8 +162,10 @@ function showTab(name) {
 }
 
 for (const b of $$(".tabs button")) b.addEventListener("click", () => showTab(b.dataset.tab));
+const wantedTab = location.hash.slice(1); // an added tab's name is known once /extensions answers
 $("#dist-endpoint").addEventListener("change", () => refreshDistribution());
 $("#workers-table thead").replaceChildren(workerHead());
 setupTheme();
-showTab(location.hash.slice(1) || "stats");
+showTab(wantedTab || "stats");
+extensions.load(showTab).then(() => { if (extensions.has(wantedTab)) showTab(wantedTab); });
 setInterval(() => tick(false), 1000);
