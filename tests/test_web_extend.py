@@ -76,6 +76,7 @@ def test_views_return_what_flask_views_return() -> None:
     route("/response")(lambda: Response("a,b\n", 202, {"Content-Disposition": "attachment"}, "text/csv"))
     route("/jsonify")(lambda: jsonify(ok=True))
     route("/made")(lambda: make_response("made", 203))
+    route("/cached")(lambda: ("long-lived", {"Cache-Control": "max-age=60"}))
     status, headers, body = call(app, "/text")
     assert (status, headers["Content-Type"], body) == (200, "text/html; charset=utf-8", b"Another page")
     status, headers, body = call(app, "/dict")
@@ -92,6 +93,9 @@ def test_views_return_what_flask_views_return() -> None:
     assert headers["Content-Disposition"] == "attachment" and headers["Content-Length"] == "4"
     assert json.loads(call(app, "/jsonify")[2]) == {"ok": True}
     assert call(app, "/made")[:1] == (203,)
+    headers = call(app, "/cached")[1]
+    assert headers["Cache-Control"] == "max-age=60" and headers["X-Content-Type-Options"] == "nosniff"
+    assert call(app, "/text")[1]["Cache-Control"] == "no-store"
 
 
 def test_path_variables_are_converted_and_a_mismatch_is_404() -> None:

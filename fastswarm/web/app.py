@@ -56,6 +56,7 @@ _STATIC_TYPES = {
     ".svg": "image/svg+xml",
     ".txt": "text/plain; charset=utf-8",
 }
+_ALWAYS = [("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")]
 _STATIC_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,100}")
 
 
@@ -117,7 +118,8 @@ class StatusApp:
                 ascii(environ.get("PATH_INFO"))[:200],
             )
             status, headers, body = json_reply(500, {"error": "internal error; see the master's log"})
-        headers += [("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")]
+        present = {name.lower() for name, _ in headers}  # a tasks file's view may set its own
+        headers += [(k, v) for k, v in _ALWAYS if k.lower() not in present]
         headers.append(("Content-Length", str(len(body))))
         start_response(f"{status} {REASONS.get(status) or reason(status)}", headers)
         return [body]
