@@ -243,6 +243,31 @@ def _taskset_in_body(run: Run) -> None:
     assert 1.5 < forum / front < 6, (forum, front)
 
 
+def _rest_api(run: Run) -> None:
+    rows = run.rows()
+    assert rows["echo"]["requests"] > 5 and rows["echo"]["failures"] == 0
+    assert rows["missing key"]["failures"] == rows["missing key"]["requests"] > 0
+    assert rows["text body"]["failures"] == rows["text body"]["requests"] > 0
+    stamped = rows["/anything?_=..."]
+    assert stamped["requests"] > 5 and stamped["failures"] == 0
+    by_name = {e["name"]: e["error"] for e in run.report["errors"]}
+    assert set(by_name) == {"missing key", "text body"}, by_name
+    assert by_name["missing key"].startswith("KeyError: 'no such key' at rest_api.py:")
+    assert by_name["text body"].startswith("response is not JSON")
+    assert run.report["user_errors"] == []  # the KeyError failed its request, it did not reach the task
+
+
+def _catch_exception(run: Run) -> None:
+    tries = Counter(run.log)
+    for kind in ("plain", "fast"):
+        assert tries[f"{kind} unjudged"] > 3 and run.requests(f"{kind} unjudged") == 0
+        row = run.rows()[f"{kind} judged"]
+        assert row["failures"] == row["requests"] == tries[f"{kind} judged"] > 3
+    (error,) = run.report["user_errors"]
+    assert error["kind"] == "KeyError" and error["count"] == len(run.log)
+    assert {e["error"] for e in run.report["errors"]} == {"judged first"}
+
+
 CASES: dict[str, Case] = {
     "weights": Case(_weights, ("-u", "4")),
     "tags": Case(_tags, ("-T", "browse", "-E", "slow")),
@@ -273,6 +298,8 @@ CASES: dict[str, Case] = {
     "pytest_style": Case(_pytest_style, ("--stop-timeout", "5")),
     "listener_stop_user": Case(_listener_stop_user, code=1),
     "seed_events_module": Case(_seed_events_module, ("--processes", "2"), code=1),  # no request made
+    "rest_api": Case(_rest_api, ("-u", "4"), code=1),
+    "catch_exception": Case(_catch_exception, ("-u", "4"), code=1),
 }
 
 
