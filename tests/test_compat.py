@@ -268,6 +268,12 @@ def _catch_exception(run: Run) -> None:
     assert {e["error"] for e in run.report["errors"]} == {"judged first"}
 
 
+def _http_session(run: Run) -> None:
+    assert run.requests("by hand") > 10 and run.rows()["by hand"]["failures"] == 0
+    assert run.rows()["by hand 404"]["failures"] == run.requests("by hand 404") > 0
+    assert {e["error"] for e in run.report["errors"]} == {"HTTPError 404: NOT FOUND"}
+
+
 CASES: dict[str, Case] = {
     "weights": Case(_weights, ("-u", "4")),
     "tags": Case(_tags, ("-T", "browse", "-E", "slow")),
@@ -300,6 +306,7 @@ CASES: dict[str, Case] = {
     "seed_events_module": Case(_seed_events_module, ("--processes", "2"), code=1),  # no request made
     "rest_api": Case(_rest_api, ("-u", "4"), code=1),
     "catch_exception": Case(_catch_exception, ("-u", "4"), code=1),
+    "http_session": Case(_http_session, code=1),
 }
 
 
@@ -321,7 +328,7 @@ def test_compat_file(name: str, tmp_path: Path, target: Target) -> None:
 
 def test_every_compat_file_is_run() -> None:
     files = {p.stem for p in COMPAT.glob("*.py")}
-    ran = {name.removesuffix("_env") for name in CASES} | {"single_user"}
+    ran = {name.removesuffix("_env") for name in CASES} | {"single_user", "session_script"}
     assert files == ran and len(files) >= 20
 
 
@@ -333,6 +340,26 @@ def test_a_pytest_style_file_passes_under_pytest_with_the_plugins_fixtures(targe
     assert ran.returncode == 0 and "2 passed" in ran.stdout, ran.stdout[-2000:]
     bare = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert bare.returncode == 1 and "need a base URL: pytest --host" in bare.stdout, bare.stdout[-2000:]
+
+
+def test_a_script_reports_through_an_environments_request_event(target: Target) -> None:
+    result = subprocess.run(
+        [sys.executable, str(COMPAT / "session_script.py"), target.url],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [line.split(" ", 4) for line in result.stdout.splitlines()]
+    assert [(m, name, timed, outcome) for m, name, _, timed, outcome in lines] == [
+        ("GET", "five", "True", "ok"),
+        ("POST", "post", "True", "ok"),
+        ("GET", "down", "True", "failed HTTPError 503: SERVICE UNAVAILABLE"),
+        ("GET", "judged", "True", "failed not what I wanted"),
+    ]
+    lengths = [int(line[2]) for line in lines]
+    assert lengths[0] == 5 and lengths[1] > 50 and lengths[3] == 2  # /anything describes the request
 
 
 def test_run_single_user_prints_each_request(target: Target) -> None:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from fastswarm.user.env import Environment
 
+
 def status_error_text(status_code: int, reason: str) -> str:
     """The stats line for a status >= 400, without the URL so that one endpoint's errors group."""
     return f"HTTPError {status_code}: {reason}"
