@@ -274,6 +274,25 @@ def _http_session(run: Run) -> None:
     assert {e["error"] for e in run.report["errors"]} == {"HTTPError 404: NOT FOUND"}
 
 
+def _stats_api(run: Run) -> None:
+    found = {
+        line.split(" ", 1)[0]: line.split(" ", 1)[1] for line in run.log if not line.startswith("worker")
+    }
+    totals = run.report["totals"]
+    requests, failures, ratio = found["total"].split()
+    assert (int(requests), int(failures)) == (totals["requests"], totals["failures"]) and int(failures) > 0
+    assert float(ratio) == pytest.approx(totals["failures"] / totals["requests"], abs=1e-6)
+    count, p95, top = found["home"].split()
+    assert int(count) == run.requests("home") > 10 and 0 < float(p95) <= float(top)
+    assert float(top) == pytest.approx(run.rows()["home"]["latency_ms"]["max"], abs=0.002)
+    assert found["entries"] == "[('home', 'GET'), ('missing', 'GET')]"
+    assert found["errors"] == f"[('missing', 'HTTPError 404: NOT FOUND', {run.requests('missing')})]"
+    assert found["history"] == "3"
+    seen = [int(line.split()[-1]) for line in run.log if line.startswith("worker sees")]
+    assert len(seen) == run.requests("home") and min(seen) >= 1  # the request just made is in view
+    assert run.result.stdout.count("Type Name ") == 3  # stats_printer: three rounds, then it ended
+
+
 CASES: dict[str, Case] = {
     "weights": Case(_weights, ("-u", "4")),
     "tags": Case(_tags, ("-T", "browse", "-E", "slow")),
@@ -307,6 +326,7 @@ CASES: dict[str, Case] = {
     "rest_api": Case(_rest_api, ("-u", "4"), code=1),
     "catch_exception": Case(_catch_exception, ("-u", "4"), code=1),
     "http_session": Case(_http_session, code=1),
+    "stats_api": Case(_stats_api, code=1),
 }
 
 
