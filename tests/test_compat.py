@@ -243,6 +243,56 @@ def _taskset_in_body(run: Run) -> None:
     assert 1.5 < forum / front < 6, (forum, front)
 
 
+def _rest_api(run: Run) -> None:
+    rows = run.rows()
+    assert rows["echo"]["requests"] > 5 and rows["echo"]["failures"] == 0
+    assert rows["missing key"]["failures"] == rows["missing key"]["requests"] > 0
+    assert rows["text body"]["failures"] == rows["text body"]["requests"] > 0
+    stamped = rows["/anything?_=..."]
+    assert stamped["requests"] > 5 and stamped["failures"] == 0
+    by_name = {e["name"]: e["error"] for e in run.report["errors"]}
+    assert set(by_name) == {"missing key", "text body"}, by_name
+    assert by_name["missing key"].startswith("KeyError: 'no such key' at rest_api.py:")
+    assert by_name["text body"].startswith("response is not JSON")
+    assert run.report["user_errors"] == []  # the KeyError failed its request, it did not reach the task
+
+
+def _catch_exception(run: Run) -> None:
+    tries = Counter(run.log)
+    for kind in ("plain", "fast"):
+        assert tries[f"{kind} unjudged"] > 3 and run.requests(f"{kind} unjudged") == 0
+        row = run.rows()[f"{kind} judged"]
+        assert row["failures"] == row["requests"] == tries[f"{kind} judged"] > 3
+    (error,) = run.report["user_errors"]
+    assert error["kind"] == "KeyError" and error["count"] == len(run.log)
+    assert {e["error"] for e in run.report["errors"]} == {"judged first"}
+
+
+def _http_session(run: Run) -> None:
+    assert run.requests("by hand") > 10 and run.rows()["by hand"]["failures"] == 0
+    assert run.rows()["by hand 404"]["failures"] == run.requests("by hand 404") > 0
+    assert {e["error"] for e in run.report["errors"]} == {"HTTPError 404: NOT FOUND"}
+
+
+def _stats_api(run: Run) -> None:
+    found = {
+        line.split(" ", 1)[0]: line.split(" ", 1)[1] for line in run.log if not line.startswith("worker")
+    }
+    totals = run.report["totals"]
+    requests, failures, ratio = found["total"].split()
+    assert (int(requests), int(failures)) == (totals["requests"], totals["failures"]) and int(failures) > 0
+    assert float(ratio) == pytest.approx(totals["failures"] / totals["requests"], abs=1e-6)
+    count, p95, top = found["home"].split()
+    assert int(count) == run.requests("home") > 10 and 0 < float(p95) <= float(top)
+    assert float(top) == pytest.approx(run.rows()["home"]["latency_ms"]["max"], abs=0.002)
+    assert found["entries"] == "[('home', 'GET'), ('missing', 'GET')]"
+    assert found["errors"] == f"[('missing', 'HTTPError 404: NOT FOUND', {run.requests('missing')})]"
+    assert found["history"] == "3"
+    seen = [int(line.split()[-1]) for line in run.log if line.startswith("worker sees")]
+    assert len(seen) == run.requests("home") and min(seen) >= 1  # the request just made is in view
+    assert run.result.stdout.count("Type Name ") == 3  # stats_printer: three rounds, then it ended
+
+
 CASES: dict[str, Case] = {
     "weights": Case(_weights, ("-u", "4")),
     "tags": Case(_tags, ("-T", "browse", "-E", "slow")),
@@ -273,6 +323,10 @@ CASES: dict[str, Case] = {
     "pytest_style": Case(_pytest_style, ("--stop-timeout", "5")),
     "listener_stop_user": Case(_listener_stop_user, code=1),
     "seed_events_module": Case(_seed_events_module, ("--processes", "2"), code=1),  # no request made
+    "rest_api": Case(_rest_api, ("-u", "4"), code=1),
+    "catch_exception": Case(_catch_exception, ("-u", "4"), code=1),
+    "http_session": Case(_http_session, code=1),
+    "stats_api": Case(_stats_api, code=1),
 }
 
 
@@ -294,8 +348,10 @@ def test_compat_file(name: str, tmp_path: Path, target: Target) -> None:
 
 def test_every_compat_file_is_run() -> None:
     files = {p.stem for p in COMPAT.glob("*.py")}
-    # single_user runs as a script (below); web_ui_* need the status endpoint (test_web_extend_e2e.py)
-    ran = {name.removesuffix("_env") for name in CASES} | {"single_user", "web_ui_routes", "web_ui_clash"}
+    # single_user and session_script run as scripts (below); web_ui_* need the status endpoint
+    # (test_web_extend_e2e.py)
+    ran = {name.removesuffix("_env") for name in CASES}
+    ran |= {"single_user", "session_script", "web_ui_routes", "web_ui_clash"}
     assert files == ran and len(files) >= 20
 
 
@@ -307,6 +363,26 @@ def test_a_pytest_style_file_passes_under_pytest_with_the_plugins_fixtures(targe
     assert ran.returncode == 0 and "2 passed" in ran.stdout, ran.stdout[-2000:]
     bare = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert bare.returncode == 1 and "need a base URL: pytest --host" in bare.stdout, bare.stdout[-2000:]
+
+
+def test_a_script_reports_through_an_environments_request_event(target: Target) -> None:
+    result = subprocess.run(
+        [sys.executable, str(COMPAT / "session_script.py"), target.url],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [line.split(" ", 4) for line in result.stdout.splitlines()]
+    assert [(m, name, timed, outcome) for m, name, _, timed, outcome in lines] == [
+        ("GET", "five", "True", "ok"),
+        ("POST", "post", "True", "ok"),
+        ("GET", "down", "True", "failed HTTPError 503: SERVICE UNAVAILABLE"),
+        ("GET", "judged", "True", "failed not what I wanted"),
+    ]
+    lengths = [int(line[2]) for line in lines]
+    assert lengths[0] == 5 and lengths[1] > 50 and lengths[3] == 2  # /anything describes the request
 
 
 def test_run_single_user_prints_each_request(target: Target) -> None:

@@ -34,6 +34,7 @@ REEXPORTS = {
     "fastswarm.exceptions",
     "fastswarm.contrib",
     "fastswarm.contrib.fasthttp",
+    "fastswarm.clients",
 }
 
 

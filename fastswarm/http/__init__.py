@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastswarm.http.response import Response as Response
 from fastswarm.http.response import ResponseContextManager as ResponseContextManager
+from fastswarm.http.rest import RestResponseContextManager as RestResponseContextManager
 
 if TYPE_CHECKING:
     from fastswarm.http.session import HttpSession as HttpSession

@@ -11,16 +11,18 @@ from typing import TYPE_CHECKING, Any
 from fastswarm.exception import ConfigError
 from fastswarm.http.fast import FastHttpSession
 from fastswarm.http.methods import base_host
+from fastswarm.http.rest import RestMixin
 from fastswarm.user.users import User
 
 if TYPE_CHECKING:
     from fastswarm.user.env import Environment
 
 
-class FastHttpUser(User):
+class FastHttpUser(User, RestMixin):
     """A user that makes HTTP requests through ``self.client``: keep-alive, httptools-parsed.
 
     Each user has its own connections and cookies, as separate browsers would.
+    ``rest``/``rest_`` are Locust's JSON helpers.
     """
 
     abstract = True

@@ -13,14 +13,7 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from fastswarm.exception import (
-    CatchResponseError,
-    FastswarmError,
-    InterruptTaskSet,
-    RescheduleTask,
-    ResponseError,
-    StopUser,
-)
+from fastswarm.exception import CatchResponseError, FastswarmError, ResponseError
 from fastswarm.http.body import BodyStream, BytesStream, RawBody, iter_chunks, read_all
 from fastswarm.http.errors import INTERRUPTED_AT_STOP, InterruptedAtStop
 from fastswarm.http.errors import ConnectTimeout as ConnectTimeout
@@ -34,9 +27,6 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from fastswarm.user.env import Environment
-
-# Raised inside a catch_response block to steer the user, not to fail the request.
-_CONTROL_FLOW = (StopUser, RescheduleTask, InterruptTaskSet)
 
 
 def status_error_text(status_code: int, reason: str) -> str:
@@ -327,10 +317,11 @@ class ResponseContextManager(Response):
     """The response of a ``catch_response=True`` request, recorded when its with-block exits.
 
     Inside the block ``success()`` or ``failure(msg)`` set the outcome (the last call wins);
-    otherwise a status >= 400 or a transport error is a failure. A ``ResponseError`` raised
-    in the block marks a failure and is swallowed (as Locust does); the control-flow
-    exceptions are recorded with the outcome and go on; any other exception is recorded as a
-    failure with its message, unless the outcome was set, and goes on.
+    otherwise a status >= 400 or a transport error is a failure. An exception raised in the
+    block follows Locust: a ``ResponseError`` marks a failure and is swallowed; any other
+    exception goes on to the task, and the request is recorded only if the block had already
+    set its outcome (so a task's own error is not also counted as a failed request). A user
+    stopped inside the block (``GreenletExit``) still has its finished request counted.
     """
 
     __slots__ = ("_environment", "_entered", "_judged", "_failure")
@@ -357,12 +348,11 @@ class ResponseContextManager(Response):
         if self._judged:
             failure = self._failure
             report(env, self, failure, error_text(failure) if failure is not None else None)
-        elif exc is None or isinstance(exc, _CONTROL_FLOW) or not isinstance(exc, Exception):
+        elif exc is None or not isinstance(exc, Exception):
             report(env, self, *default_outcome(self))
-        else:
+        elif isinstance(exc, ResponseError):
             report(env, self, exc, error_text(exc))
-            # Locust's idiom: `raise ResponseError(...)` in the block just fails the request.
-            return isinstance(exc, ResponseError)
+            return True  # Locust's idiom: `raise ResponseError(...)` in the block just fails the request
         return False
 
     def success(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fastswarm.http.methods import base_host
+from fastswarm.http.rest import RestMixin
 from fastswarm.http.session import HttpSession
 from fastswarm.user.users import User
 
@@ -12,11 +13,11 @@ if TYPE_CHECKING:
     from fastswarm.user.env import Environment
 
 
-class HttpUser(User):
+class HttpUser(User, RestMixin):
     """A user that makes HTTP requests through ``self.client``, one connection pool per user.
 
     Each user gets its own session, so cookies and keep-alive connections are per user, as
-    they would be for separate browsers.
+    they would be for separate browsers. ``rest``/``rest_`` are Locust's JSON helpers.
     """
 
     abstract = True

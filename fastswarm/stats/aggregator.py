@@ -228,7 +228,7 @@ class Aggregator:
             self._warned.add("names")
             log.warning(
                 "more than %d distinct request names: requests to the rest are counted under %r "
-                "(group URLs with name=, e.g. self.client.get(f\"/item/{id}\", name=\"/item/[id]\"); "
+                '(group URLs with name=, e.g. self.client.get(f"/item/{id}", name="/item/[id]"); '
                 "or raise --max-names)",
                 self.max_names,
                 OTHER_NAME,

@@ -32,7 +32,9 @@ class HdrLogWriter:
         self._file.write("#[Histogram log format version 1.2]\n")
         self._file.write(f"#[StartTime: {started_at:.3f} (seconds since epoch), {stamp}]\n")
         self._file.write(f"#[BaseTime: {started_at:.3f} (seconds since epoch)]\n")
-        self._file.write('"StartTimestamp","Interval_Length","Interval_Max","Interval_Compressed_Histogram"\n')
+        self._file.write(
+            '"StartTimestamp","Interval_Length","Interval_Max","Interval_Compressed_Histogram"\n'
+        )
         self._file.flush()
 
     def write_interval(self, started_at: float, ended_at: float, histogram: LatencyHistogram) -> None:

@@ -11,6 +11,7 @@ import logging
 import time
 import traceback
 from collections.abc import Callable
+from typing import NamedTuple
 
 from fastswarm.stats.error_groups import OTHER_ERRORS as OTHER_ERRORS
 from fastswarm.stats.error_groups import ErrorGroups, UserErrorGroups
@@ -22,7 +23,7 @@ from fastswarm.stats.histogram import (
     SUB_BUCKET_MASK,
     LatencyHistogram,
 )
-from fastswarm.stats.model import EntryStats, IntervalStats
+from fastswarm.stats.model import EntryStats, ErrorStats, IntervalStats
 from fastswarm.stats.open_stats import ArrivalCounters
 from fastswarm.stats.sparse_histogram import SparseHistogram
 
@@ -49,6 +50,17 @@ class _Entry:
         self.histogram = SparseHistogram()
         self.counts = self.histogram.counts
         self.corrected: SparseHistogram | None = None  # open model only
+
+
+class LiveRow(NamedTuple):
+    """One row of the interval so far, as ``Recorder.live_rows`` shows it (not a copy)."""
+
+    method: str
+    name: str
+    requests: int
+    failures: int
+    bytes: int
+    histogram: SparseHistogram
 
 
 class Recorder:
@@ -79,9 +91,7 @@ class Recorder:
         self.arrivals: ArrivalCounters | None = None
         self._planned_start: Callable[[], float | None] | None = None
 
-    def enable_open_model(
-        self, planned_start: Callable[[], float | None], arrivals: ArrivalCounters
-    ) -> None:
+    def enable_open_model(self, planned_start: Callable[[], float | None], arrivals: ArrivalCounters) -> None:
         """Also record corrected latency (open model); ``planned_start()`` gives the current
         iteration's planned start (perf_counter s) or None outside one.
 
@@ -146,6 +156,24 @@ class Recorder:
             other = self._entries[(method, OTHER_NAME)] = _Entry(OTHER_NAME)
         return other
 
+    @property
+    def interval_started_at(self) -> float:
+        """When the interval now being recorded began (epoch s)."""
+        return self._started_at
+
+    def live_rows(self) -> list[LiveRow]:
+        """The rows of the interval so far, left as they are: what a worker's own view of its
+        statistics reads (Locust's worker-side ``environment.stats`` also covers one report)."""
+        return [
+            LiveRow(method, e.name, e.requests, e.failures, e.bytes, e.histogram)
+            for (method, _), e in self._entries.items()
+            if e.requests
+        ]
+
+    def live_errors(self) -> list[ErrorStats]:
+        """The request failures of the interval so far, grouped, left as they are."""
+        return self._errors.stats()
+
     def record_user_error(self, exc: BaseException) -> None:
         """Count an exception from task code, keeping the first traceback of each kind."""
         self._user_errors.add(
@@ -194,7 +222,7 @@ class Recorder:
             self._warned.add("names")
             log.warning(
                 "more than %d distinct request names: requests to new names are counted under %r "
-                "(group URLs with name=, e.g. self.client.get(f\"/item/{id}\", name=\"/item/[id]\"); "
+                '(group URLs with name=, e.g. self.client.get(f"/item/{id}", name="/item/[id]"); '
                 "or raise --max-names)",
                 self.max_names,
                 OTHER_NAME,
