@@ -111,7 +111,9 @@ def distribution_section(agg: Aggregator) -> str:
         )
         head += "<th>corrected ms</th>"
     svg = percentile_svg(curves, "Latency by percentile, all requests")
-    table = f'<table class="pcts"><tr>{head}</tr>{_percentile_rows(measured, corrected)}</table>'
+    table = (
+        f'<table class="pcts" id="percentiles"><tr>{head}</tr>{_percentile_rows(measured, corrected)}</table>'
+    )
     return (
         f'<div id="distribution"><p class="legend">{legend}</p>'
         f'<div class="pair">{svg}{table}</div>'
