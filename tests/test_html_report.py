@@ -152,22 +152,27 @@ def test_report_extras_rows_must_be_pairs() -> None:
 
 
 def test_settings_rows_for_each_kind_of_run() -> None:
-    closed = dict(run_settings(Config(locustfile="shop.py", users=7, spawn_rate=2.5, run_time=30), ["Shop"]))
+    closed = dict(run_settings(Config(users=7, spawn_rate=2.5, run_time=30), "shop.py", ["Shop"]))
     assert closed["Users"] == "7" and closed["Spawn rate"] == "2.5/s" and closed["Run time"] == "30 s"
-    assert closed["User classes"] == "Shop" and closed["Processes"] == "1" and "Rate" not in closed
+    assert (
+        closed["Tasks file"] == "shop.py"
+        and closed["User classes"] == "Shop"
+        and closed["Processes"] == "1"
+        and "Rate" not in closed
+    )
     config = Config(rate=(10.0, 200.0), ramp=60.0, arrival="poisson", checks=("p99<1s", "fail_ratio<0.01"))
-    open_ = dict(run_settings(config, ["A", "B"]))
+    open_ = dict(run_settings(config, "t.py", ["A", "B"]))
     assert open_["Rate"] == "10 to 200 iterations/s" and open_["Arrival"] == "poisson"
     assert open_["Ramp"] == "60 s" and open_["Max users"] == "1000" and "Users" not in open_
     assert open_["Checks"] == "p99<1s\nfail_ratio<0.01" and open_["Run time"] == "until stopped"
-    shaped = dict(run_settings(Config(tags=("checkout",), exclude_tags=("slow",)), [], shape="Waves"))
+    shaped = dict(run_settings(Config(tags=("checkout",), exclude_tags=("slow",)), "t.py", [], shape="Waves"))
     assert (
         shaped["Load shape"] == "Waves" and shaped["Tags"] == "checkout" and shaped["Excluded tags"] == "slow"
     )
     assert shaped["User classes"] == "(none)"
-    capacity = dict(run_settings(Config(find_capacity=True, slos=("p99<200ms",)), ["A"]))
+    capacity = dict(run_settings(Config(find_capacity=True, slos=("p99<200ms",)), "t.py", ["A"]))
     assert capacity["SLOs"] == "p99<200ms" and capacity["Find capacity"].startswith("rates 10 to 100000")
-    master = dict(run_settings(Config(master=True, expect_workers=3), ["A"]))
+    master = dict(run_settings(Config(master=True, expect_workers=3), "t.py", ["A"]))
     assert master["Workers expected"] == "3" and "Processes" not in master
 
 
@@ -188,7 +193,7 @@ def test_no_secret_reaches_the_settings() -> None:
     )
     config = apply_custom_options(config, events)
     assert config.secret_options == ("api_key",) and config.api_key == "KEY-89AB"  # type: ignore[attr-defined]
-    rows = run_settings(config, ["A"])
+    rows = run_settings(config, "t.py", ["A"])
     text = repr(rows)
     for secret in ("TOKEN-0123", "curve-dir-9", "PW-4567", "KEY-89AB", "api-key", "api_key"):
         assert secret not in text

@@ -52,9 +52,12 @@ def _custom_rows(config: Config) -> list[Row]:
     ]
 
 
-def run_settings(config: Config, user_classes: Sequence[str], shape: str | None = None) -> tuple[Row, ...]:
-    """The settings that shaped the run, as (label, value) rows free of secrets."""
-    rows = [("Tasks file", config.locustfile), *_load_rows(config, shape)]
+def run_settings(
+    config: Config, tasks_file: str, user_classes: Sequence[str], shape: str | None = None
+) -> tuple[Row, ...]:
+    """The settings that shaped the run, as (label, value) rows free of secrets; ``tasks_file``
+    is the file loaded (``-f`` may have been left to its default)."""
+    rows = [("Tasks file", tasks_file), *_load_rows(config, shape)]
     rows.append(("Run time", f"{config.run_time:g} s" if config.run_time else "until stopped"))
     if config.master:
         rows.append(("Workers expected", str(config.expect_workers)))

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
     from fastswarm.config.check_expr import Check
     from fastswarm.config.settings import Config
+    from fastswarm.master.loader import TasksFile
     from fastswarm.master.shape_driver import ShapeDriver
     from fastswarm.web.log_ring import LogRing
     from fastswarm.web.server import WebServer
@@ -47,10 +48,11 @@ log = logging.getLogger(__name__)
 
 
 class TestControl:
-    """Mixin for MasterSession: needs ``config``, ``runner``, ``done``, ``started_at``, ``checks``
-    and ``shape``."""
+    """Mixin for MasterSession: needs ``config``, ``tasks``, ``runner``, ``done``, ``started_at``,
+    ``checks`` and ``shape``."""
 
     config: Config
+    tasks: TasksFile
     runner: MasterRunner | None
     done: Event
     started_at: float
@@ -178,7 +180,7 @@ class TestControl:
         shape = None if self.shape is None else type(self.shape.shape).__name__
         classes = [cls.__name__ for cls in runner.environment.user_classes]
         return ReportExtras(
-            settings=run_settings(self.config, classes, shape),
+            settings=run_settings(self.config, str(self.tasks.path), classes, shape),
             checks=check_outcomes(evaluate(self.checks, agg) if results is None else results),
             checks_final=results is not None or ended is not None,
             ended_at=ended,
