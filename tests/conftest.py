@@ -87,7 +87,7 @@ def env(rec: FakeRecorder) -> Environment:
 # -- markers: `pytest -m unit` is the quick in-process loop, `-m e2e` runs real processes, `-m browser`
 # needs Debian's chromium or prometheus. A module that starts processes is e2e as a whole.
 
-_BROWSER_MODULES = {"test_browser_ui", "test_browser_extend", "test_prometheus"}
+_BROWSER_MODULES = {"test_browser_ui", "test_browser_extend", "test_browser_report", "test_prometheus"}
 _PROCESS_WORDS = ("run_fastswarm", "subprocess", "start_target", "Popen", "multiprocessing")
 
 

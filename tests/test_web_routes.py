@@ -148,6 +148,6 @@ def test_ctrl_c_quits_with_the_final_reports(master: Master) -> None:
     report = json.loads((folder / "final.json").read_text())
     assert report["totals"]["requests"] > 0
     html = (folder / "final.html").read_text()
-    assert html.count("<svg") == 3 and "Aggregated" in html
+    assert html.count("<svg") == 4 and "Aggregated" in html  # 3 per-second charts, the percentile curve
     assert (folder / "final_stats.csv").is_file() and (folder / "final_failures.csv").is_file()
     assert "Response times" in master.stdout or "Aggregated" in master.stdout

@@ -77,10 +77,10 @@ def test_metrics_parse_and_buckets_are_cumulative_from_hdr() -> None:
     assert states["running"] == 1 and sum(states.values()) == 1
 
 
-def test_html_report_is_self_contained_with_three_charts() -> None:
+def test_html_report_is_self_contained_with_three_charts_and_a_percentile_curve() -> None:
     agg = _aggregator()
     html = build_html_report(agg, RunInfo(time.time(), agg.duration_s, "http://127.0.0.1:1", 10, 2))
-    assert html.startswith("<!DOCTYPE html>") and html.count("<svg") == 3 and html.count("<polyline") == 6
+    assert html.startswith("<!DOCTYPE html>") and html.count("<svg") == 4 and html.count("<polyline") == 7
     assert "<script" not in html and "http-equiv" not in html and 'src="' not in html and "href=" not in html
     assert "&quot;quoted&quot;" in html and "HTTPError 500" in html
 

@@ -47,10 +47,12 @@ class OptionParser(argparse.ArgumentParser):
         super().__init__(prog="fastswarm", add_help=False, allow_abbrev=False)
         # raised by apply_custom_options after the event: an error inside a listener would be logged and lost
         self.env_errors: list[str] = []
+        self.secret_dests: list[str] = []  # options marked is_secret: never shown in a report
 
     def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:  # type: ignore[override]
         env_var = kwargs.pop("env_var", None)
         multiple = bool(kwargs.pop("is_multiple", False))
+        secret = bool(kwargs.get("is_secret", False))
         for name in _LOCUST_ONLY:
             kwargs.pop(name, None)
         if multiple:
@@ -58,7 +60,10 @@ class OptionParser(argparse.ArgumentParser):
         if env_var and env_var in os.environ:
             value = os.environ[env_var]
             kwargs["default"] = self._env_list(value, kwargs.get("type"), env_var) if multiple else value
-        return super().add_argument(*args, **kwargs)
+        action = super().add_argument(*args, **kwargs)
+        if secret:
+            self.secret_dests.append(action.dest)
+        return action
 
     def _env_list(self, text: str, convert: Any, env_var: str) -> list[Any]:
         """An ``is_multiple`` option's env value: comma-separated, each item converted by ``type``."""
@@ -107,7 +112,10 @@ def apply_custom_options(config: Config, events: ParserEvents) -> Config:
     if unknown:
         raise ConfigError(f"No such option: {unknown[0]}")
     extra = {**config.extra_options, **vars(parsed)}
-    return dataclasses.replace(config, user_class_names=tuple(rest), extra_options=extra)
+    secret = tuple(sorted({*config.secret_options, *parser.secret_dests}))
+    return dataclasses.replace(
+        config, user_class_names=tuple(rest), extra_options=extra, secret_options=secret
+    )
 
 
 def shareable_options(config: Any) -> dict[str, Any]:

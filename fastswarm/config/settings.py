@@ -207,6 +207,7 @@ class Config:
     max_body_size: int = DEFAULT_MAX_BODY_SIZE
     force: bool = False
     extra_options: dict[str, Any] = field(default_factory=dict)
+    secret_options: tuple[str, ...] = ()  # extra_options marked is_secret: kept out of reports
 
     def __getattr__(self, name: str) -> Any:
         """A tasks file's custom option (``environment.parsed_options.my_opt``), as Locust reads it."""

@@ -46,15 +46,17 @@ class CheckResult:
             "passed": self.passed,
         }
 
+    def observed(self) -> str:
+        """What the run measured: ``p99 = 12.3 ms``, or why nothing could be."""
+        c = self.check
+        if self.actual is None:
+            return f"no requests to {c.endpoint}" if c.endpoint else f"no {c.metric}: no requests"
+        where = f"{c.endpoint} " if c.endpoint else ""
+        return f"{where}{c.metric} = {_number(self.actual)}{' ms' if c.is_latency else ''}"
+
     def describe(self) -> str:
         """``PASS  p99<250ms  (p99 = 12.3 ms)``."""
-        c = self.check
-        where = f"{c.endpoint} " if c.endpoint else ""
-        if self.actual is None:
-            seen = f"no requests to {c.endpoint}" if c.endpoint else f"no {c.metric}: no requests"
-        else:
-            seen = f"{where}{c.metric} = {_number(self.actual)}{' ms' if c.is_latency else ''}"
-        return f"{'PASS' if self.passed else 'FAIL'}  {c.expr}  ({seen})"
+        return f"{'PASS' if self.passed else 'FAIL'}  {self.check.expr}  ({self.observed()})"
 
 
 def _number(value: float) -> str:

@@ -302,7 +302,7 @@ class MasterSession(TestControl):
             report.write_json_report(config.json_path, report.build_json_report(aggregator, run_info, extra))
         if config.csv_prefix:
             report.write_csv(config.csv_prefix, aggregator)
-        self.write_html(aggregator, run_info)
+        self.write_html(aggregator, run_info, results)
         for line in self.lost:
             print(f"fastswarm: error: {line}", file=sys.stderr)
         code = 0

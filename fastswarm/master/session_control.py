@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import gevent
@@ -19,7 +20,9 @@ from gevent.lock import RLock
 
 from fastswarm.exception import ConfigError
 from fastswarm.ipc.coordinator import MasterRunner
+from fastswarm.master.checks import CheckResult, evaluate
 from fastswarm.master.otel import OtelPusher, load_otel, resolve_endpoint
+from fastswarm.master.report_settings import check_outcomes, run_settings
 from fastswarm.stats.aggregator import Aggregator
 from fastswarm.stats.hdr_log import HdrLogWriter
 from fastswarm.stats.histogram import LatencyHistogram
@@ -27,13 +30,17 @@ from fastswarm.stats.html_report import build_html_report, write_html_report
 from fastswarm.stats.model import IntervalStats
 from fastswarm.stats.prometheus import RunGauges
 from fastswarm.stats.report import RunInfo
+from fastswarm.stats.report_extras import ReportExtras
 from fastswarm.web.control import ControlError
 from fastswarm.web.snapshot import build_snapshot
 
 if TYPE_CHECKING:
     from gevent.event import Event
 
+    from fastswarm.config.check_expr import Check
     from fastswarm.config.settings import Config
+    from fastswarm.master.loader import TasksFile
+    from fastswarm.master.shape_driver import ShapeDriver
     from fastswarm.user.env import Environment
     from fastswarm.web.log_ring import LogRing
     from fastswarm.web.server import WebServer
@@ -42,12 +49,16 @@ log = logging.getLogger(__name__)
 
 
 class TestControl:
-    """Mixin for MasterSession: needs ``config``, ``runner``, ``done``, ``started_at``."""
+    """Mixin for MasterSession: needs ``config``, ``tasks``, ``runner``, ``done``, ``started_at``,
+    ``checks`` and ``shape``."""
 
     config: Config
+    tasks: TasksFile
     runner: MasterRunner | None
     done: Event
     started_at: float
+    checks: Sequence[Check]
+    shape: ShapeDriver | None
 
     def init_control(self) -> None:
         self._lock = RLock()
@@ -157,6 +168,25 @@ class TestControl:
             processes=len(runner.workers),
         )
 
+    def report_extras(self, results: list[CheckResult] | None = None) -> ReportExtras:
+        """The HTML report's settings and checks: ``results`` are the run's final verdicts;
+        without them (GET /report.html) the checks are judged on the numbers so far."""
+        runner = self._runner()
+        agg = runner.aggregator
+        if results is None:
+            live = runner.state.value in ("spawning", "running")
+            ended = None if live or not agg.duration_s else agg.started_at + agg.duration_s
+        else:
+            ended = time.time()
+        shape = None if self.shape is None else type(self.shape.shape).__name__
+        classes = [cls.__name__ for cls in runner.environment.user_classes]
+        return ReportExtras(
+            settings=run_settings(self.config, str(self.tasks.path), classes, shape),
+            checks=check_outcomes(evaluate(self.checks, agg) if results is None else results),
+            checks_final=results is not None or ended is not None,
+            ended_at=ended,
+        )
+
     # -- the session's life --
     def wait_for_end(self) -> None:
         """Start at once (--headless / --autostart) or wait for the web UI; return when done."""
@@ -251,9 +281,10 @@ class TestControl:
         if self.otel is not None:
             self.otel.finish()
 
-    def write_html(self, aggregator: Aggregator, run: RunInfo) -> None:
+    def write_html(self, aggregator: Aggregator, run: RunInfo, results: list[CheckResult]) -> None:
         if self.config.html_path:
-            write_html_report(self.config.html_path, build_html_report(aggregator, run))
+            html = build_html_report(aggregator, run, self.report_extras(results))
+            write_html_report(self.config.html_path, html)
 
     def close_control(self) -> None:
         """Stop serving and close the files (the master is exiting)."""

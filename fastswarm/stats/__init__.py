@@ -2,7 +2,8 @@
 
 Layering inside the package: ``histogram`` (the only ``hdrh`` user) <- ``model`` (wire and
 report value types) <- ``sparse_histogram``, ``error_groups`` <- ``recorder`` (worker) /
-``counts_table``, ``timeline`` <- ``aggregator`` (master) <- ``console``, ``report``. Nothing
+``counts_table``, ``timeline`` <- ``aggregator`` (master) <- ``console``, ``report`` <-
+``html_sections`` (over ``percentile_svg`` and ``report_extras``) <- ``html_report``. Nothing
 here imports zmq or gevent; ``ipc`` ships what ``recorder`` produces.
 
 The package itself imports none of them, so a worker that needs only the recorder does not

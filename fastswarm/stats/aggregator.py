@@ -162,7 +162,7 @@ class Aggregator:
         corrected = list(map(_CORRECTED_OF, entries))
         corrected_decoded = decode_blobs([c for c in corrected if c]) if any(corrected) else None
         self._version += 1
-        second = self._timeline.second(interval.ended_at, self.users)
+        second = self._timeline.second(interval.ended_at, self.users, self.target_rate)
         # StatsKey is a NamedTuple: the plain (method, name) tuple finds it.
         rows_list = list(map(self._rows.get, map(_KEY_OF, entries)))  # type: ignore[arg-type]
         if None in rows_list:

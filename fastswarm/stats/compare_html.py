@@ -1,57 +1,23 @@
 """The HTML page of ``fastswarm compare``: both runs' percentile curves overlaid, per endpoint.
 
-The x axis is HdrHistogram's: ``1/(1-p)`` on a log scale, so the tail from p90 to p99.999
-gets as much room as the median does. One self-contained file: inline SVG, no scripts.
+The curves are ``percentile_svg``'s (shared with the run report). One self-contained file:
+inline SVG, no scripts.
 """
 
 from __future__ import annotations
 
 import html
-import math
 
 from fastswarm.stats.compare import LATENCY_METRICS, METRICS, Comparison, Row
-from fastswarm.stats.histogram import LatencyHistogram
+from fastswarm.stats.percentile_svg import percentile_svg
 
-WIDTH, HEIGHT, PAD = 640, 260, 44
-DECADES = 5  # p up to 99.999
-STEPS_PER_DECADE = 10
 COLORS = {"base": "#1f77b4", "candidate": "#d62728"}
 
 
-def _curve(histogram: LatencyHistogram) -> list[tuple[float, float]]:
-    """(decades of 1/(1-p), latency ms) from p=0 to p99.999."""
-    xs = [k / STEPS_PER_DECADE for k in range(DECADES * STEPS_PER_DECADE + 1)]
-    ps = [100.0 * (1.0 - 10.0**-x) for x in xs]
-    values = histogram.percentiles(ps)
-    return [(x, values[p] / 1000.0) for x, p in zip(xs, ps, strict=True)]
-
-
 def _svg(row: Row) -> str:
-    curves = {"base": _curve(row.base_histogram), "candidate": _curve(row.candidate_histogram)}
-    top = max((ms for points in curves.values() for _, ms in points), default=0.0) or 1.0
-    top = 10 ** math.ceil(math.log10(top)) if top < 1 else top * 1.05
-
-    def at(x: float, ms: float) -> str:
-        return (
-            f"{PAD + x / DECADES * (WIDTH - 2 * PAD):.1f},{HEIGHT - PAD - ms / top * (HEIGHT - 2 * PAD):.1f}"
-        )
-
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" role="img">']
-    for decade, label in enumerate(("0%", "90%", "99%", "99.9%", "99.99%", "99.999%")):
-        x = at(decade, 0).split(",")[0]
-        parts.append(f'<line x1="{x}" y1="{PAD}" x2="{x}" y2="{HEIGHT - PAD}" stroke="#ddd"/>')
-        parts.append(
-            f'<text x="{x}" y="{HEIGHT - PAD + 16}" font-size="11" text-anchor="middle">{label}</text>'
-        )
-    for frac in (0.0, 0.5, 1.0):
-        y = at(0, top * frac).split(",")[1]
-        parts.append(f'<text x="{PAD - 6}" y="{y}" font-size="11" text-anchor="end">{top * frac:.3g}</text>')
-    for side, points in curves.items():
-        path = " ".join(at(x, ms) for x, ms in points)
-        parts.append(f'<polyline fill="none" stroke="{COLORS[side]}" stroke-width="2" points="{path}"/>')
-    parts.append(f'<text x="{PAD}" y="{PAD - 12}" font-size="11">latency (ms) by percentile</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+    return percentile_svg(
+        [(COLORS["base"], row.base_histogram), (COLORS["candidate"], row.candidate_histogram)], row.label
+    )
 
 
 def _table(row: Row) -> str:

@@ -159,3 +159,4 @@ class HistoryPoint:
     p50: float
     p95: float
     p99: float
+    target_rate: float | None = None  # open model: the total rate asked for in that second

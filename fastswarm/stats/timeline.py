@@ -50,6 +50,7 @@ class Second:
     total: np.ndarray | None = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # grown to need
     parts: list[Sparse] = field(default_factory=list)
     pcts: dict[float, int] = field(default_factory=dict)
+    target_rate: float | None = None  # open model: the rate asked for when it last took an interval
 
     def percentiles(self, width: int) -> dict[float, int]:
         """p50/p95/p99 (µs) of all endpoints in this second (``width``: counters in use)."""
@@ -79,7 +80,7 @@ class Timeline:
     def window_start(self, end: float) -> int:
         return math.floor(end - self.window_s) + 1
 
-    def second(self, ended: float, users: int) -> Second | None:
+    def second(self, ended: float, users: int, target_rate: float | None = None) -> Second | None:
         """The second an interval ending at ``ended`` belongs to (the window moves on first);
         None if it is sealed already or older than the history keeps (then only the run's
         totals count it)."""
@@ -108,7 +109,7 @@ class Timeline:
                     self._leave_window(gone)
             in_window = self._win_from is not None and t >= self._win_from
             s = self._seconds[t] = self._live[t] = Second(t, users, in_window)
-        s.users = users
+        s.users, s.target_rate = users, target_rate
         return s
 
     def add(
@@ -244,4 +245,5 @@ def _point(s: Second, width: int) -> HistoryPoint:
         p50=us_to_ms(pcts.get(50.0, 0)),
         p95=us_to_ms(pcts.get(95.0, 0)),
         p99=us_to_ms(pcts.get(99.0, 0)),
+        target_rate=s.target_rate,
     )

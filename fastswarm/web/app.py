@@ -256,7 +256,9 @@ class StatusApp:
         return text_reply(PROMETHEUS_TYPE, render_metrics(self.control.aggregator, self.control.gauges()))
 
     def _report(self, environ: dict[str, Any]) -> Reply:
-        html = build_html_report(self.control.aggregator, self.control.run_info())
+        html = build_html_report(
+            self.control.aggregator, self.control.run_info(), self.control.report_extras()
+        )
         return text_reply("text/html; charset=utf-8", html)
 
     @staticmethod

@@ -13,6 +13,7 @@ from fastswarm.exception import FastswarmError
 from fastswarm.stats.aggregator import Aggregator
 from fastswarm.stats.prometheus import RunGauges
 from fastswarm.stats.report import RunInfo
+from fastswarm.stats.report_extras import ReportExtras
 
 
 class ControlError(FastswarmError):
@@ -60,5 +61,7 @@ class SessionControl(Protocol):
     def gauges(self) -> RunGauges: ...
 
     def run_info(self) -> RunInfo: ...
+
+    def report_extras(self) -> ReportExtras: ...
 
     def supports_rate(self) -> bool: ...
