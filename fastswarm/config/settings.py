@@ -206,6 +206,9 @@ class Config:
     max_body_size: int = DEFAULT_MAX_BODY_SIZE
     force: bool = False
     extra_options: dict[str, Any] = field(default_factory=dict)
+    # config-file settings no built-in option takes: the tasks file's options, or a mistake
+    file_options: dict[str, Any] = field(default_factory=dict)
+    config_file: str | None = None  # the name of the file they came from, for errors
 
     def __getattr__(self, name: str) -> Any:
         """A tasks file's custom option (``environment.parsed_options.my_opt``), as Locust reads it."""

@@ -46,7 +46,10 @@ def watch(runner):
         gevent.sleep(0.01)
 
 
-env = Environment(user_classes=[Browser], host=sys.argv[1], events=events)
+# stop_timeout: each user finishes the request in hand at the stop (else "interrupted at stop" fails it)
+env = Environment(user_classes=[Browser], host=sys.argv[1], events=events, stop_timeout=5)
+stopping_state = []
+events.test_stopping.add_listener(lambda environment, **_kw: stopping_state.append(environment.runner.state))
 before = env.stats.total.num_requests
 runner = env.create_local_runner()
 assert isinstance(runner, LocalRunner) and env.runner is runner and runner.state == STATE_INIT
@@ -61,7 +64,7 @@ total = env.stats.total
 print("before", before)
 print("requests", total.num_requests)
 print("page", env.stats.entries[("page", "GET")].num_requests)
-print("failures", total.num_failures, total.fail_ratio)
+print("failures", total.num_failures, total.fail_ratio == total.num_failures / total.num_requests)
 print("avg_ms_positive", total.avg_response_time > 0)
 print("p95_ms_positive", total.get_response_time_percentile(0.95) > 0)
 print("users", runner.user_count, runner.target_user_count)
@@ -69,3 +72,5 @@ print("spawning_done", spawning is not None and spawning.dead)
 print("states", " ".join(str(s) for s in states))
 print("events", seen["test_start"], seen["test_stop"], seen["spawning_complete"])
 print("stopped", runner.state == STATE_STOPPED, STATE_SPAWNING in states, STATE_RUNNING in states)
+print("stopping_state", *stopping_state)
+print("errors", sorted({e.error for e in env.stats.errors.values()}))
