@@ -201,6 +201,25 @@ def _options_file(run: Run) -> None:
     assert sorted(run.log) == ["master 9 us", "worker 9 us", "worker 9 us"]
 
 
+def _runner_api(run: Run) -> None:
+    log = run.log
+    assert log.count("init master True") == 1 and log.count("init worker True") == 2
+    assert "master test_start True" in log  # test_start fires before the spawning, as Locust's
+    assert "master spawned True 5 5" in log  # state, user_count, target_user_count
+    assert "master clients 2 running,running 2 0" in log and "master beats True" in log
+    assert "master node_users [2, 3]" in log
+    assert sorted(x for x in log if x.startswith("worker ")) == ["worker 0 True 3", "worker 1 True 2"]
+    worker_stats = sorted(x for x in log if x.startswith("worker_stats"))
+    assert worker_stats == ["worker_stats 0 True", "worker_stats 1 True"]
+    assert "master stats 0.0 True [('read', 'GET')]" in log
+    sent = [x.split() for x in log if x.startswith("heartbeat_sent")]
+    received = [x.split() for x in log if x.startswith("heartbeat_received")]
+    assert len({s[1] for s in sent}) == 2 and all(s[-1] == "True" for s in sent + received)  # two pids
+    assert {r[1] for r in received} == {s[2] for s in sent}  # each worker's beats reached the master
+    assert "master_quit True 0" in log and log.count("worker_quit True True missing") == 2
+    assert run.report["run"]["duration_s"] < 15  # runner.quit() ended it, not -t 30s
+
+
 def _user_error(run: Run) -> None:
     (error,) = run.report["user_errors"]
     assert error["kind"] == "KeyError" and error["count"] == len(run.log) > 0
@@ -272,6 +291,9 @@ CASES: dict[str, Case] = {
     "fasthttp": Case(_fasthttp),
     "custom_options": Case(_options, ("--processes", "2", "--customer-count", "7"), code=1),
     "custom_options_env": Case(_options_env, ("--region=us",), code=1, env={"CUSTOMER_COUNT": "4"}),
+    "runner_api": Case(
+        _runner_api, ("--processes", "2", "-u", "5", "-t", "30s", "--heartbeat-interval", "0.1")
+    ),
     "custom_options_file": Case(
         _options_file,
         ("--processes", "2", "--config", "tests/compat/custom_options.toml", "--region", "us"),

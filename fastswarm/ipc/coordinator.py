@@ -192,7 +192,7 @@ class MasterRunner(MasterRunnerApi, Membership, OpenModelControl):
                 continue
             worker.share, worker.assigned_test = share, self.test_generation
             worker.spawned = worker.stopped = False
-            self.state = RunState.SPAWNING
+            self.state = worker.state = RunState.SPAWNING
             rate = rate or self.spawn_rate  # a worker with nothing to change still needs a rate > 0
             self.channel.send(worker.identity, Spawn(share, rate, self.environment.host, self._expected))
 
@@ -322,7 +322,7 @@ class MasterRunner(MasterRunnerApi, Membership, OpenModelControl):
                         hook.fire(client_id=worker.client_id, timestamp=time.time())
             case SpawningComplete():
                 assert worker is not None
-                worker.spawned, worker.users = True, message.users
+                worker.spawned, worker.users, worker.state = True, message.users, RunState.RUNNING
                 if self.state is RunState.SPAWNING and all(w.spawned for w in self.alive_workers()):
                     self.state = RunState.RUNNING
                     env.events.spawning_complete.fire(user_count=self.user_count)
