@@ -138,6 +138,8 @@ def test_distributed_runners_name_the_command_line_and_a_second_runner_is_refuse
         env.create_master_runner("*", 5557)
     with pytest.raises(NotImplementedError, match=r"fastswarm -f FILE --worker"):
         env.create_worker_runner("127.0.0.1", 5557)
+    with pytest.raises(NotImplementedError, match=r"create_web_ui: .*fastswarm -f FILE"):
+        env.create_web_ui("127.0.0.1", 8089)
     env.runner = object()
     with pytest.raises(ConfigError, match="has a runner already"):
         env.create_local_runner()

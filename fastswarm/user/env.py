@@ -35,6 +35,7 @@ _runner_factories: dict[str, RunnerFactory] = {}
 _CLI_ONLY = {
     "master": "run the master with the command line: fastswarm -f FILE --processes N (or --master)",
     "worker": "run workers with the command line: fastswarm -f FILE --worker --master-host HOST",
+    "web_ui": "the status endpoint and UI come with the command line: fastswarm -f FILE (--web-port)",
 }
 
 
@@ -87,6 +88,10 @@ class Environment:
     def create_worker_runner(self, *_args: Any, **_kwargs: Any) -> Any:
         """Not in library use: raises NotImplementedError naming the command line that does it."""
         raise NotImplementedError(f"create_worker_runner: {_CLI_ONLY['worker']}")
+
+    def create_web_ui(self, *_args: Any, **_kwargs: Any) -> Any:
+        """Not in library use yet: raises NotImplementedError naming the command line's UI."""
+        raise NotImplementedError(f"create_web_ui: {_CLI_ONLY['web_ui']}")
 
     def _create_runner(self, kind: str) -> Any:
         if self.runner is not None:
