@@ -225,10 +225,15 @@ def _with_source(ctx: click.Context, name: str, message: str) -> str:
     return message.replace(option, f"{option} (from {where})", 1)
 
 
-def _default_map(argv: list[str]) -> tuple[dict[str, Any], str | None, dict[str, Any]]:
-    """Settings from the config file, keyed as click's parameter names; its file's name; and
-    the settings no built-in option takes (a tasks file's own options, judged once it is
-    imported: ``config/options.py``)."""
+def _default_map(argv: list[str]) -> tuple[dict[str, Any], str | None]:
+    """Settings from the config file, keyed as click's parameter names, and its file's name."""
+    mapped, name, _ = _file_settings(argv)
+    return mapped, name
+
+
+def _file_settings(argv: list[str]) -> tuple[dict[str, Any], str | None, dict[str, Any]]:
+    """``_default_map``'s two, and the settings no built-in option takes (a tasks file's own
+    options, judged once it is imported: ``config/options.py``)."""
     explicit = None
     for index, arg in enumerate(argv):
         if arg == "--config" and index + 1 < len(argv):
@@ -305,7 +310,7 @@ def _main(argv: list[str] | None) -> None:
 def run_cli(args: list[str]) -> int:
     """Parse, load, run; every error becomes one line on stderr and an exit code."""
     try:
-        default_map, config_path, file_options = _default_map(args)
+        default_map, config_path, file_options = _file_settings(args)
         ctx = command.make_context("fastswarm", args, default_map=default_map)
         ctx.meta["fastswarm.config_path"] = config_path
         with ctx:
