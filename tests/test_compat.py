@@ -220,6 +220,13 @@ def _runner_api(run: Run) -> None:
     assert run.report["run"]["duration_s"] < 15  # runner.quit() ended it, not -t 30s
 
 
+def _worker_quit(run: Run) -> None:
+    # worker 1 quit (exit 0, no user left); the master moved all 4 users to worker 0
+    master = ["master - quit 1 0", "master [(0, False, 4), (1, True, 0)] 4"]
+    assert sorted(run.log) == [*master, "worker 0 quit 0 0", "worker 1 quit 0 0"]
+    assert "worker 1 (host" in run.result.stderr and "lost: it quit (runner.quit()" in run.result.stderr
+
+
 def _user_error(run: Run) -> None:
     (error,) = run.report["user_errors"]
     assert error["kind"] == "KeyError" and error["count"] == len(run.log) > 0
@@ -294,6 +301,8 @@ CASES: dict[str, Case] = {
     "runner_api": Case(
         _runner_api, ("--processes", "2", "-u", "5", "-t", "30s", "--heartbeat-interval", "0.1")
     ),
+    # the master counts a worker that quit as lost: exit code 1
+    "worker_quit": Case(_worker_quit, ("--processes", "2", "-u", "4", "-t", "2s"), code=1),
     "custom_options_file": Case(
         _options_file,
         ("--processes", "2", "--config", "tests/compat/custom_options.toml", "--region", "us"),
