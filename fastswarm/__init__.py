@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _PUBLIC: dict[str, str] = {
-    "Environment": "fastswarm.user.env",
+    "Environment": "fastswarm.env",  # with the local runner registered: env.create_local_runner()
     "is_master": "fastswarm.user.env",
     "is_worker": "fastswarm.user.env",
     "EventHook": "fastswarm.user.event",

@@ -1,7 +1,12 @@
-"""``fastswarm.env``: Locust's path of the Environment; re-exports ``fastswarm/user/env.py``."""
+"""``fastswarm.env``: Locust's path of the Environment; re-exports ``fastswarm/user/env.py``.
+
+It also imports the local runner, which registers itself with the Environment, so that
+``Environment(...).create_local_runner()`` works after Locust's import line.
+"""
 
 from __future__ import annotations
 
+from fastswarm.engine.local_runner import LocalRunner as LocalRunner
 from fastswarm.user.env import Environment as Environment
 from fastswarm.user.env import Role as Role
 from fastswarm.user.env import is_master as is_master

@@ -77,10 +77,45 @@ def test_bad_value_from_config_file_names_the_file(tmp_path: Path) -> None:
     assert "fastswarm.toml" in line
 
 
+_WITH_OPTION = """\
+from fastswarm import User, events, task
+
+
+@events.init_command_line_parser.add_listener
+def _(parser):
+    parser.add_argument("--customer-count", type=int, default=1)
+    parser.add_argument("--fast", action="store_true")
+
+
+class A(User):
+    @task
+    def t(self):
+        pass
+"""
+
+
 def test_unknown_setting_in_config_file(tmp_path: Path) -> None:
-    (tmp_path / "fastswarm.toml").write_text("userz = 3\n")
+    """Judged once the tasks file is imported: a key may be one of its own options."""
+    (tmp_path / "tasks.py").write_text(_WITH_OPTION)
+    (tmp_path / "fastswarm.toml").write_text("userz = 3\ncustomer-count = 2\n")
     line = _one_line_error(run_fastswarm("--headless", cwd=tmp_path), 2)
-    assert "userz" in line
+    assert line == "fastswarm: error: fastswarm.toml: unknown setting userz"
+
+
+@pytest.mark.parametrize(
+    ("setting", "needle"),
+    [
+        ('customer-count = "many"', "fastswarm.toml: customer-count: invalid int value: 'many'"),
+        ("customer-count = 2.5", "fastswarm.toml: customer-count: invalid int value: '2.5'"),
+        ("customer-count = [1, 2]", "fastswarm.toml: customer-count: takes one value, not a list"),
+        ('fast = "yes"', "fastswarm.toml: fast: expects true or false, not 'yes'"),
+    ],
+)
+def test_bad_custom_option_in_config_file(tmp_path: Path, setting: str, needle: str) -> None:
+    (tmp_path / "tasks.py").write_text(_WITH_OPTION)
+    (tmp_path / "fastswarm.toml").write_text(setting + "\n")
+    line = _one_line_error(run_fastswarm("--headless", cwd=tmp_path), 2)
+    assert needle in line
 
 
 def test_version() -> None:

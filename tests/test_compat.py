@@ -196,6 +196,37 @@ def _options_env(run: Run) -> None:
     assert sorted(run.log) == ["master 4 us", "worker 4 us"]
 
 
+def _options_file(run: Run) -> None:
+    # customer-count from the file (9), region from the command line over the file's "ap"
+    assert sorted(run.log) == ["master 9 us", "worker 9 us", "worker 9 us"]
+
+
+def _runner_api(run: Run) -> None:
+    log = run.log
+    assert log.count("init master True") == 1 and log.count("init worker True") == 2
+    assert "master test_start True" in log  # test_start fires before the spawning, as Locust's
+    assert "master spawned True 5 5" in log  # state, user_count, target_user_count
+    assert "master clients 2 running,running 2 0" in log and "master beats True" in log
+    assert "master node_users [2, 3]" in log
+    assert sorted(x for x in log if x.startswith("worker ")) == ["worker 0 True 3", "worker 1 True 2"]
+    worker_stats = sorted(x for x in log if x.startswith("worker_stats"))
+    assert worker_stats == ["worker_stats 0 True", "worker_stats 1 True"]
+    assert "master stats 0.0 True [('read', 'GET')]" in log
+    sent = [x.split() for x in log if x.startswith("heartbeat_sent")]
+    received = [x.split() for x in log if x.startswith("heartbeat_received")]
+    assert len({s[1] for s in sent}) == 2 and all(s[-1] == "True" for s in sent + received)  # two pids
+    assert {r[1] for r in received} == {s[2] for s in sent}  # each worker's beats reached the master
+    assert "master_quit True 0" in log and log.count("worker_quit True True missing") == 2
+    assert run.report["run"]["duration_s"] < 15  # runner.quit() ended it, not -t 30s
+
+
+def _worker_quit(run: Run) -> None:
+    # worker 1 quit (exit 0, no user left); the master moved all 4 users to worker 0
+    master = ["master - quit 1 0", "master [(0, False, 4), (1, True, 0)] 4"]
+    assert sorted(run.log) == [*master, "worker 0 quit 0 0", "worker 1 quit 0 0"]
+    assert "worker 1 (host" in run.result.stderr and "lost: it quit (runner.quit()" in run.result.stderr
+
+
 def _user_error(run: Run) -> None:
     (error,) = run.report["user_errors"]
     assert error["kind"] == "KeyError" and error["count"] == len(run.log) > 0
@@ -317,6 +348,16 @@ CASES: dict[str, Case] = {
     "fasthttp": Case(_fasthttp),
     "custom_options": Case(_options, ("--processes", "2", "--customer-count", "7"), code=1),
     "custom_options_env": Case(_options_env, ("--region=us",), code=1, env={"CUSTOMER_COUNT": "4"}),
+    "runner_api": Case(
+        _runner_api, ("--processes", "2", "-u", "5", "-t", "30s", "--heartbeat-interval", "0.1")
+    ),
+    # the master counts a worker that quit as lost: exit code 1
+    "worker_quit": Case(_worker_quit, ("--processes", "2", "-u", "4", "-t", "2s"), code=1),
+    "custom_options_file": Case(
+        _options_file,
+        ("--processes", "2", "--config", "tests/compat/custom_options.toml", "--region", "us"),
+        code=1,
+    ),
     "user_error": Case(_user_error, code=1),  # an exception in a task exits 1, as Locust's does
     "markov": Case(_markov),
     "taskset_in_class_body": Case(_taskset_in_body),
@@ -330,10 +371,15 @@ CASES: dict[str, Case] = {
 }
 
 
+def _file_of(case: str) -> str:
+    """A case's tasks file: ``custom_options_env`` runs ``custom_options.py`` another way."""
+    return case.removesuffix("_env").removesuffix("_file")
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_compat_file(name: str, tmp_path: Path, target: Target) -> None:
     case = CASES[name]
-    path = COMPAT / f"{name.removesuffix('_env')}.py"
+    path = COMPAT / f"{_file_of(name)}.py"
     log, report = tmp_path / "compat.log", tmp_path / "report.json"
     # --stop-timeout: users finish the request in hand, so none is cut short by the stop
     # ("interrupted at stop" is a failure) and "no failure" checks hold.
@@ -348,10 +394,10 @@ def test_compat_file(name: str, tmp_path: Path, target: Target) -> None:
 
 def test_every_compat_file_is_run() -> None:
     files = {p.stem for p in COMPAT.glob("*.py")}
-    # single_user and session_script run as scripts (below); web_ui_* need the status endpoint
-    # (test_web_extend_e2e.py)
-    ran = {name.removesuffix("_env") for name in CASES}
-    ran |= {"single_user", "session_script", "web_ui_routes", "web_ui_clash"}
+    # single_user, session_script and library_use run as scripts (below); web_ui_* need the
+    # status endpoint (test_web_extend_e2e.py)
+    ran = {_file_of(name) for name in CASES}
+    ran |= {"single_user", "session_script", "library_use", "web_ui_routes", "web_ui_clash"}
     assert files == ran and len(files) >= 20
 
 
@@ -400,3 +446,29 @@ def test_run_single_user_prints_each_request(target: Target) -> None:
     assert [r[1] for r in rows] == ["step 1", "step 2", "step 3", "step 4"]  # StopUser ended it
     assert [int(r[3]) for r in rows] == [1, 2, 3, 4]  # include_length: /bytes/N is N bytes
     assert all(r[0] == "GET" and float(r[2]) > 0 for r in rows)
+
+
+def test_library_use_runs_the_engine_in_process_and_counts_exactly_what_was_served(target: Target) -> None:
+    """Locust's "use as a library": Environment, create_local_runner, start, greenlet.join, env.stats."""
+    target.reset()
+    result = subprocess.run(
+        [sys.executable, str(COMPAT / "library_use.py"), target.url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    seen = dict(line.split(" ", 1) for line in result.stdout.splitlines() if line.strip())
+    requests = int(seen["requests"])
+    assert requests > 20 and requests == target.served(), (seen, target.served())
+    assert seen["page"] == seen["requests"] and seen["before"] == "0"
+    # A user whose wait ends just as the stop kills it can be cut off mid-request (users.py's
+    # stop race, not the local runner's): such a request is served, and counted failed.
+    failures, ratio_right = seen["failures"].split()
+    assert ratio_right == "True" and (failures == "0" or seen["errors"] == "['interrupted at stop']"), seen
+    assert int(failures) <= 5 and seen["avg_ms_positive"] == "True" == seen["p95_ms_positive"]
+    assert seen["users"] == "0 0" and seen["spawning_done"] == "True"  # quit() stopped every user
+    assert seen["states"].replace(" stopping", "") == "spawning running stopped", seen["states"]
+    assert seen["stopping_state"] == "stopping"
+    assert seen["events"] == "1 1 5" and seen["stopped"] == "True True True"

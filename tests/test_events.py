@@ -182,6 +182,8 @@ def test_events_catalogue() -> None:
         "quit",
         "reset_stats",
         "heartbeat",
+        "heartbeat_sent",
+        "heartbeat_received",
         "usage_monitor",
     }
     one, two = Events(), Events()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
@@ -225,7 +226,14 @@ def _with_source(ctx: click.Context, name: str, message: str) -> str:
 
 
 def _default_map(argv: list[str]) -> tuple[dict[str, Any], str | None]:
-    """Settings from the config file, keyed as click's parameter names."""
+    """Settings from the config file, keyed as click's parameter names, and its file's name."""
+    mapped, name, _ = _file_settings(argv)
+    return mapped, name
+
+
+def _file_settings(argv: list[str]) -> tuple[dict[str, Any], str | None, dict[str, Any]]:
+    """``_default_map``'s two, and the settings no built-in option takes (a tasks file's own
+    options, judged once it is imported: ``config/options.py``)."""
     explicit = None
     for index, arg in enumerate(argv):
         if arg == "--config" and index + 1 < len(argv):
@@ -244,7 +252,7 @@ def _default_map(argv: list[str]) -> tuple[dict[str, Any], str | None]:
     else:
         found = find_config_file()
     if found is None:
-        return {}, None
+        return {}, None, {}
     path, settings = found
     aliases = {
         "json": "json_path",
@@ -254,18 +262,19 @@ def _default_map(argv: list[str]) -> tuple[dict[str, Any], str | None]:
         "check": "checks",
         "web_allow_hosts": "web_allow_host",
     }
-    mapped = {}
+    known = {p.name for p in command.params}
+    mapped, custom = {}, {}
     for key, value in settings.items():
         name = key.replace("-", "_")
-        mapped[aliases.get(name, name)] = value
-    known = {p.name for p in command.params}
-    unknown = sorted(set(mapped) - known)
-    if unknown:
-        raise ConfigError(f"{path.name}: unknown setting {', '.join(unknown)}")
+        name = aliases.get(name, name)
+        if name in known:
+            mapped[name] = value
+        else:
+            custom[key] = value
     for param in command.params:  # `check = "p99<250ms"` means a list of one
         if getattr(param, "multiple", False) and isinstance(mapped.get(param.name or ""), str):
             mapped[param.name or ""] = [mapped[param.name or ""]]
-    return mapped, str(path.name)
+    return mapped, str(path.name), custom
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -301,11 +310,13 @@ def _main(argv: list[str] | None) -> None:
 def run_cli(args: list[str]) -> int:
     """Parse, load, run; every error becomes one line on stderr and an exit code."""
     try:
-        default_map, config_path = _default_map(args)
+        default_map, config_path, file_options = _file_settings(args)
         ctx = command.make_context("fastswarm", args, default_map=default_map)
         ctx.meta["fastswarm.config_path"] = config_path
         with ctx:
             config = build_config(ctx, ctx.params)
+        if file_options:
+            config = dataclasses.replace(config, file_options=file_options, config_file=config_path)
     except click.exceptions.Exit as exc:  # --help, --version
         return exc.exit_code
     except click.ClickException as exc:

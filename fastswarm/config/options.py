@@ -48,6 +48,10 @@ class OptionParser(argparse.ArgumentParser):
         # raised by apply_custom_options after the event: an error inside a listener would be logged and lost
         self.env_errors: list[str] = []
         self.secret_dests: list[str] = []  # options marked is_secret: never shown in a report
+        self._from_env: set[str] = set()  # dests whose default an environment variable set
+        # is_multiple options' lists from the config file: argparse would add the CLI's values
+        # to a list default, so they are put in only when the command line gave none
+        self._file_lists: dict[str, list[Any]] = {}
 
     def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:  # type: ignore[override]
         env_var = kwargs.pop("env_var", None)
@@ -63,7 +67,63 @@ class OptionParser(argparse.ArgumentParser):
         action = super().add_argument(*args, **kwargs)
         if secret:
             self.secret_dests.append(action.dest)
+        if env_var and env_var in os.environ:
+            self._from_env.add(action.dest)
         return action
+
+    def take_file_settings(self, settings: dict[str, Any], source: str) -> None:
+        """Make the config file's values of these options their defaults (file < env < CLI).
+
+        A key names an option as in the file (``customer-count`` or ``customer_count``); its
+        value is converted and checked as the same word on the command line would be (a
+        TOML list for an ``is_multiple`` option, true/false for a flag). A key that names no
+        option, or a bad value, is a ConfigError naming the file.
+        """
+        unknown = sorted(key for key in settings if self._action_for(key) is None)
+        if unknown:
+            raise ConfigError(f"{source}: unknown setting {', '.join(unknown)}")
+        defaults = {}
+        for key, value in settings.items():
+            action = self._action_for(key)
+            assert action is not None
+            if action.dest in self._from_env:
+                continue
+            converted = self._file_value(action, key, value, source)
+            if isinstance(action, argparse._AppendAction):
+                self._file_lists[action.dest] = converted
+            else:
+                defaults[action.dest] = converted
+        self.set_defaults(**defaults)
+
+    def fill_file_lists(self, parsed: argparse.Namespace) -> None:
+        """Give each is_multiple option the config file's list unless the command line gave it."""
+        for dest, items in self._file_lists.items():
+            if getattr(parsed, dest, None) == self.get_default(dest):
+                setattr(parsed, dest, items)
+
+    def _action_for(self, key: str) -> argparse.Action | None:
+        for spelling in (key, key.replace("_", "-")):
+            action = self._option_string_actions.get(f"--{spelling}")
+            if action is not None:
+                return action
+        return None
+
+    def _file_value(self, action: argparse.Action, key: str, value: Any, source: str) -> Any:
+        try:
+            if action.nargs == 0:  # a flag: store_true and the like
+                if not isinstance(value, bool):
+                    raise argparse.ArgumentError(action, f"expects true or false, not {value!r}")
+                return action.const if value else action.default
+            if isinstance(value, list):
+                if not isinstance(action, argparse._AppendAction) and action.nargs not in ("*", "+"):
+                    raise argparse.ArgumentError(action, f"takes one value, not a list: {value!r}")
+                if isinstance(action, argparse._AppendAction):
+                    return [self._get_values(action, [_word(item)]) for item in value]
+                return self._get_values(action, [_word(item) for item in value])
+            converted = self._get_values(action, [_word(value)])
+            return [converted] if isinstance(action, argparse._AppendAction) else converted
+        except argparse.ArgumentError as exc:
+            raise ConfigError(f"{source}: {key}: {exc.message}") from None
 
     def _env_list(self, text: str, convert: Any, env_var: str) -> list[Any]:
         """An ``is_multiple`` option's env value: comma-separated, each item converted by ``type``."""
@@ -81,6 +141,11 @@ class OptionParser(argparse.ArgumentParser):
     def has_options(self) -> bool:
         """True once a listener added anything."""
         return bool(self._actions)
+
+
+def _word(value: Any) -> str:
+    """A TOML value as the word it would be on the command line (true -> "true")."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 class _Hook(Protocol):
@@ -104,10 +169,13 @@ def apply_custom_options(config: Config, events: ParserEvents) -> Config:
     events.init_command_line_parser.fire(parser=parser)
     if parser.env_errors:
         raise ConfigError(parser.env_errors[0])
+    if config.file_options:
+        parser.take_file_settings(config.file_options, config.config_file or "the config file")
     tokens = list(config.user_class_names)
     if not parser.has_options and not any(t.startswith("-") for t in tokens):
         return config
     parsed, rest = parser.parse_known_args(tokens)
+    parser.fill_file_lists(parsed)
     unknown = [t for t in rest if t.startswith("-") and len(t) > 1]
     if unknown:
         raise ConfigError(f"No such option: {unknown[0]}")

@@ -208,6 +208,9 @@ class Config:
     force: bool = False
     extra_options: dict[str, Any] = field(default_factory=dict)
     secret_options: tuple[str, ...] = ()  # extra_options marked is_secret: kept out of reports
+    # config-file settings no built-in option takes: the tasks file's options, or a mistake
+    file_options: dict[str, Any] = field(default_factory=dict)
+    config_file: str | None = None  # the name of the file they came from, for errors
 
     def __getattr__(self, name: str) -> Any:
         """A tasks file's custom option (``environment.parsed_options.my_opt``), as Locust reads it."""

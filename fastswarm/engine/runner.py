@@ -46,10 +46,21 @@ class UserRunner:
         self.users: dict[str, list[User]] = {name: [] for name in self.classes}
         self._ramp: gevent.Greenlet | None = None
         self._spawned = 0
+        self._target = 0
 
     @property
     def user_count(self) -> int:
         return sum(len(users) for users in self.users.values())
+
+    @property
+    def ramp(self) -> gevent.Greenlet | None:
+        """The greenlet moving towards the counts last asked for (Locust's ``spawning_greenlet``)."""
+        return self._ramp
+
+    @property
+    def target_count(self) -> int:
+        """The users the last ``apply`` asked for, in all."""
+        return self._target
 
     def counts(self) -> dict[str, int]:
         return {name: len(users) for name, users in self.users.items()}
@@ -62,6 +73,7 @@ class UserRunner:
         if unknown:
             raise ValueError(f"unknown user classes: {', '.join(sorted(unknown))}")
         self._cancel_ramp()
+        self._target = sum(targets.values())
         self._ramp = gevent.spawn(self._ramp_to, dict(targets), spawn_rate, on_complete)
 
     def _ramp_to(
@@ -118,5 +130,5 @@ class UserRunner:
         stop_users([user for users in self.users.values() for user in users], self.group, timeout)
         for users in self.users.values():
             users.clear()
-        self._spawned = 0
+        self._spawned = self._target = 0
         self.environment.kill_background()

@@ -27,9 +27,11 @@ from fastswarm.engine.distribution import (
     users_per_class,
     users_per_class_among,
 )
+from fastswarm.engine.state import RunState
 from fastswarm.exception import ProtocolError
 from fastswarm.ipc.admission import Door, Fingerprint
 from fastswarm.ipc.channel import MasterChannel
+from fastswarm.ipc.master_api import MasterRunnerApi
 from fastswarm.ipc.membership import Membership
 from fastswarm.ipc.messages import (
     Ack,
@@ -53,7 +55,7 @@ from fastswarm.ipc.messages import (
 )
 from fastswarm.ipc.open_control import OpenModelControl
 from fastswarm.ipc.peer_log import ThrottledLog
-from fastswarm.ipc.state import RunState, WorkerInfo
+from fastswarm.ipc.state import WorkerInfo
 from fastswarm.ipc.wire import BadMessage
 from fastswarm.stats.aggregator import Aggregator
 from fastswarm.user.env import Environment
@@ -61,7 +63,7 @@ from fastswarm.user.env import Environment
 log = logging.getLogger(__name__)
 
 
-class MasterRunner(Membership, OpenModelControl):
+class MasterRunner(MasterRunnerApi, Membership, OpenModelControl):
     """Coordinates the workers; ``environment.runner`` in the master. Generates no load."""
 
     def __init__(
@@ -96,31 +98,7 @@ class MasterRunner(Membership, OpenModelControl):
         self.door = Door(fingerprint, bool(getattr(options, "allow_mismatch", False)), self._peer_log)
         self.init_open_model()
         self.init_membership()
-
-    # -- Locust's runner API --
-    @property
-    def user_count(self) -> int:
-        return sum(w.users for w in self.alive_workers())
-
-    @property
-    def worker_count(self) -> int:
-        return len(self.alive_workers())
-
-    def register_message(
-        self, msg_type: str, listener: Callable[..., None], concurrent: bool = False
-    ) -> None:
-        """Call ``listener(environment=, msg=)`` when a worker sends ``msg_type``.
-
-        ``concurrent=True`` runs it in its own greenlet, so a slow handler does not hold up
-        the inbox (Locust's flag).
-        """
-        self._handlers[msg_type] = (lambda **kw: gevent.spawn(listener, **kw)) if concurrent else listener
-
-    def send_message(self, msg_type: str, data: Any = None, client_id: str | None = None) -> None:
-        """Send a custom message to one worker (by client_id) or to all."""
-        for worker in self.alive_workers():
-            if client_id is None or worker.client_id == client_id:
-                self.channel.send(worker.identity, Custom(msg_type, data))
+        self.init_runner_api()
 
     # -- lifecycle --
     def start_serving(self) -> None:
@@ -184,6 +162,7 @@ class MasterRunner(Membership, OpenModelControl):
         else:
             self._class_counts = users_per_class_among(env.user_classes, user_classes, users)
         self._deal(from_zero=True)
+        self.watch_spawning()
 
     def rebalance(self) -> None:
         """Share the running test out again among the live workers (one joined, rejoined or
@@ -213,7 +192,7 @@ class MasterRunner(Membership, OpenModelControl):
                 continue
             worker.share, worker.assigned_test = share, self.test_generation
             worker.spawned = worker.stopped = False
-            self.state = RunState.SPAWNING
+            self.state = worker.state = RunState.SPAWNING
             rate = rate or self.spawn_rate  # a worker with nothing to change still needs a rate > 0
             self.channel.send(worker.identity, Spawn(share, rate, self.environment.host, self._expected))
 
@@ -261,11 +240,12 @@ class MasterRunner(Membership, OpenModelControl):
             self.channel.send(worker.identity, ResetStats())
         self.environment.events.reset_stats.fire()
 
-    def quit(self) -> None:
-        """Tell every worker to exit, and stop serving."""
+    def shutdown(self) -> None:
+        """Tell every worker to exit, and stop serving (``quit()`` from a tasks file ends the run)."""
         for worker in self.alive_workers():
             self.channel.send(worker.identity, Quit())
         gevent.killall(self._greenlets, block=True, timeout=2)
+        self.lifetime.end()
 
     # -- inbox --
     def _receive_loop(self) -> None:
@@ -331,22 +311,24 @@ class MasterRunner(Membership, OpenModelControl):
                 if not worker.alive:
                     return  # from a lost worker's connection, before it says Hello again
                 worker.users, worker.cpu_percent = message.users, message.cpu_percent
-                worker.state, worker.loop_lag_ms = message.state, message.loop_lag_ms
-                if message.state in ("spawning", "running"):  # self-check: was the generator the limit?
+                worker.loop_lag_ms = message.loop_lag_ms
+                worker.state = RunState(message.state or worker.state)  # wire.py allows only its values
+                if worker.state in (RunState.SPAWNING, RunState.RUNNING):  # was the generator the limit?
                     self.aggregator.generator.observe(
                         str(worker.index), message.cpu_percent, message.loop_lag_ms
                     )
-                if env.events.heartbeat:
-                    env.events.heartbeat.fire(client_id=worker.client_id, timestamp=time.time())
+                for hook in (env.events.heartbeat, env.events.heartbeat_received):
+                    if hook:
+                        hook.fire(client_id=worker.client_id, timestamp=time.time())
             case SpawningComplete():
                 assert worker is not None
-                worker.spawned, worker.users = True, message.users
+                worker.spawned, worker.users, worker.state = True, message.users, RunState.RUNNING
                 if self.state is RunState.SPAWNING and all(w.spawned for w in self.alive_workers()):
                     self.state = RunState.RUNNING
                     env.events.spawning_complete.fire(user_count=self.user_count)
             case Stopped():
                 assert worker is not None
-                worker.stopped, worker.users, worker.state = True, 0, "stopped"
+                worker.stopped, worker.users, worker.state = True, 0, RunState.STOPPED
             case WorkerError():
                 assert worker is not None
                 self.worker_errors.append(message)
@@ -354,7 +336,10 @@ class MasterRunner(Membership, OpenModelControl):
             case Custom():
                 assert worker is not None
                 self._dispatch_custom(worker, message)
-            case Welcome() | Rejected() | Spawn() | Stop() | Quit() | ResetStats() | StartOpen() | SetRate():
+            case Quit():  # the worker's tasks file called runner.quit(): it has stopped and is leaving
+                assert worker is not None
+                self.mark_lost(worker, "it quit (runner.quit() in its tasks file)")
+            case Welcome() | Rejected() | Spawn() | Stop() | ResetStats() | StartOpen() | SetRate():
                 self._drop(identity, f"{type(message).__name__} goes from master to worker, not back")
             case Ack():
                 self._drop(identity, f"{type(message).__name__} goes from master to worker, not back")

@@ -27,10 +27,11 @@ from typing import Any
 from gevent.event import Event
 
 from fastswarm.config.options import shareable_options
+from fastswarm.engine.state import RunState
 from fastswarm.ipc.admission import Door
 from fastswarm.ipc.channel import MasterChannel
 from fastswarm.ipc.messages import Ack, Hello, Rejected, StatsReport, Stop, Welcome
-from fastswarm.ipc.state import RunState, WorkerInfo
+from fastswarm.ipc.state import WorkerInfo
 from fastswarm.stats.aggregator import Aggregator
 from fastswarm.user.env import Environment
 
@@ -147,7 +148,7 @@ class Membership:
             away = now - worker.lost_at
             if worker.index in {w.index for w in self.alive_workers()}:
                 worker.index = self._free_index()
-            worker.alive, worker.state, worker.lost_reason = True, "ready", ""
+            worker.alive, worker.state, worker.lost_reason = True, RunState.READY, ""
             worker.rejoins += 1
         if not same_test:
             worker.next_seq, worker.share = 1, {}
@@ -173,7 +174,7 @@ class Membership:
         if not worker.alive:
             return
         worker.alive = False
-        worker.state = "missing"
+        worker.state = RunState.MISSING
         worker.users = 0
         worker.lost_reason = reason
         worker.lost_at = time.monotonic()

@@ -16,8 +16,9 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from fastswarm.engine.arrivals import RateProfile
+from fastswarm.engine.state import RunState
 from fastswarm.ipc.messages import SetRate, StartOpen
-from fastswarm.ipc.state import RunState, WorkerInfo
+from fastswarm.ipc.state import WorkerInfo
 
 if TYPE_CHECKING:
     from fastswarm.ipc.channel import MasterChannel

@@ -1,23 +1,14 @@
-"""What the master knows of a run and of each worker: ``RunState``, ``WorkerInfo``, ``Refusal``.
+"""What the master knows of each worker: ``WorkerInfo``, ``Refusal``.
 
 Their own module, below ``coordinator.py`` and ``open_control.py``, which both use them.
+A run's state, the master's and each worker's, is ``engine/state.py``'s ``RunState``.
 """
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 
-
-class RunState(enum.Enum):
-    """Where a test is in its life, as the master sees it."""
-
-    WAITING = "waiting"  # for workers to connect
-    READY = "ready"
-    SPAWNING = "spawning"
-    RUNNING = "running"
-    STOPPING = "stopping"
-    STOPPED = "stopped"
+from fastswarm.engine.state import RunState
 
 
 @dataclass
@@ -35,7 +26,7 @@ class WorkerInfo:
     index: int
     pid: int
     hostname: str
-    state: str = "ready"
+    state: RunState = RunState.READY
     users: int = 0
     cpu_percent: float = 0.0
     loop_lag_ms: float = 0.0

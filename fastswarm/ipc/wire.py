@@ -18,6 +18,7 @@ from typing import Any
 
 import msgpack
 
+from fastswarm.engine.state import WORKER_STATES
 from fastswarm.exception import ProtocolError
 from fastswarm.ipc import schema
 from fastswarm.ipc.messages import (
@@ -44,7 +45,6 @@ from fastswarm.ipc.messages import (
 from fastswarm.ipc.schema import Check, Invalid, integer, number, optional, text
 from fastswarm.ipc.wire_stats import MAX_ERROR, MAX_TRACEBACK, dump_interval, load_interval
 
-WORKER_STATES = ("ready", "spawning", "running", "stopping", "stopped")
 ARRIVALS = ("uniform", "poisson")
 MAX_KEY = 1024  # a user class, option or custom message type name
 MAX_HOST = 2048

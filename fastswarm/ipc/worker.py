@@ -18,7 +18,6 @@ import secrets
 import socket
 import time
 import traceback
-from collections.abc import Callable
 from typing import Any, assert_never
 
 import gevent
@@ -28,6 +27,7 @@ from fastswarm.engine.loop_lag import LoopLagMeter
 from fastswarm.engine.open_model import OpenModelRunner
 from fastswarm.engine.process_meter import CpuMeter, resident_bytes
 from fastswarm.engine.runner import UserRunner
+from fastswarm.engine.state import RunState, idle
 from fastswarm.exception import ProtocolError
 from fastswarm.ipc.admission import Fingerprint
 from fastswarm.ipc.keys import WorkerKeys
@@ -54,16 +54,16 @@ from fastswarm.ipc.messages import (
     WorkerError,
 )
 from fastswarm.ipc.peer_log import ThrottledLog
+from fastswarm.ipc.worker_api import MessageHandler, WorkerRunnerApi
 from fastswarm.stats.recorder import Recorder
 from fastswarm.user.env import Environment, set_current
 
 log = logging.getLogger(__name__)
 
-MessageHandler = Callable[..., None]
 _TICK_S = 0.25  # how often the serve loop looks at the link when the master says nothing
 
 
-class WorkerRunner:
+class WorkerRunner(WorkerRunnerApi):
     """The worker's side of the protocol; ``environment.runner`` in a worker process."""
 
     def __init__(
@@ -81,7 +81,7 @@ class WorkerRunner:
         self.users = UserRunner(environment, environment.user_classes)
         self.open = OpenModelRunner(environment, environment.user_classes)
         self._lag = LoopLagMeter()
-        self.state = "ready"
+        self.state = RunState.READY
         self.master_lost = False
         self._handlers: dict[str, MessageHandler] = {}
         self._stopping: gevent.Greenlet | None = None
@@ -89,23 +89,7 @@ class WorkerRunner:
         self._loop_lag_ms = 0.0
         self.protocol_errors = 0  # the master's messages dropped as malformed
         self._log = ThrottledLog(log)
-
-    # -- Locust's runner API --
-    @property
-    def user_count(self) -> int:
-        return self.users.user_count + self.open.user_count
-
-    def register_message(self, msg_type: str, listener: MessageHandler, concurrent: bool = False) -> None:
-        """Call ``listener(environment=, msg=)`` when the master sends ``msg_type``.
-
-        ``concurrent=True`` runs it in its own greenlet, so a slow handler does not hold up
-        the master's next messages (Locust's flag).
-        """
-        self._handlers[msg_type] = (lambda **kw: gevent.spawn(listener, **kw)) if concurrent else listener
-
-    def send_message(self, msg_type: str, data: Any = None) -> None:
-        """Send a custom message to the master."""
-        self.channel.send(Custom(msg_type, data))
+        self.init_runner_api()
 
     # -- lifecycle --
     def serve(self) -> int:
@@ -124,6 +108,11 @@ class WorkerRunner:
                     text = "worker %s: dropped a message from the master: %s"
                     self._log.log(logging.WARNING, "bad", text, self.client_id, exc)
                     continue
+                if self.quit_requested:
+                    log.info("worker %s: runner.quit() called; stopping and leaving", self.client_id)
+                    self._stop(force=True)
+                    self.channel.send(Quit())
+                    return 0
                 if self.master_lost:  # our parent, the master or the local supervisor, is gone
                     log.error("worker %s: lost the master (its process is gone); stopping", self.client_id)
                     self._stop(force=True)
@@ -144,13 +133,14 @@ class WorkerRunner:
                         self._stop(force=True)
                         return 1
                     case Quit():
-                        if self.state != "stopped" and self.state != "ready":
+                        if not idle(self.state):
                             self._stop(force=True)
                         return 0
                     case _:
                         self._handle_safely(item)
         finally:
             gevent.killall(background)
+            self.lifetime.end()
 
     def _handle_safely(self, message: Message) -> None:
         try:
@@ -179,14 +169,14 @@ class WorkerRunner:
         env = self.environment
         match message:
             case Spawn():
-                if self.state in ("ready", "stopped"):
+                if idle(self.state):
                     self.recorder.take_interval()  # what was recorded between tests is not this test's
                     env.events.test_start.fire(environment=env)
                 env.host = message.host or env.host
                 if self.open.running or self.open.user_count:
                     self.open.stop(timeout=0)  # an open-model test gives way
                     self.recorder.disable_open_model()
-                self.state = "spawning"
+                self.state = RunState.SPAWNING
                 self.users.apply(message.user_counts, message.spawn_rate, self._spawned)
             case StartOpen():
                 self._start_open(message)
@@ -226,18 +216,18 @@ class WorkerRunner:
             log.warning("worker %s: rejoined the master (worker %d)", self.client_id, message.worker_index)
             return
         log.warning("worker %s: joined the master afresh (worker %d)", self.client_id, message.worker_index)
-        if self.state not in ("ready", "stopped"):
+        if not idle(self.state):
             self.users.stop(timeout=0)
             self.open.stop(timeout=0)
             env.events.test_stop.fire(environment=env)
         self.recorder.take_interval()  # another test's numbers: the new master must not get them
         self.recorder.disable_open_model()
-        self.state = "ready"
+        self.state = RunState.READY
 
     def _start_open(self, message: StartOpen) -> None:
         """Open model: pace this worker's share of the rate, with corrected latency recorded."""
         env = self.environment
-        if self.state in ("ready", "stopped"):
+        if idle(self.state):
             self.recorder.take_interval()
             env.events.test_start.fire(environment=env)
         env.host = message.host or env.host
@@ -253,28 +243,28 @@ class WorkerRunner:
             message.phase,
             message.duration_s or None,
         )
-        self.state = "spawning"
+        self.state = RunState.SPAWNING
         self._spawned(self.user_count)
 
     def _spawned(self, users: int) -> None:
-        self.state = "running"
+        self.state = RunState.RUNNING
         self.channel.send(SpawningComplete(users))
         self.environment.events.spawning_complete.fire(user_count=users)
 
     def _stop(self, force: bool = False, stop_timeout: float | None = None) -> None:
         env = self.environment
         grace = 0.0 if force else (env.stop_timeout if stop_timeout is None else stop_timeout)
-        if self.state in ("ready", "stopped"):
+        if idle(self.state):
             self.channel.send(Stopped())
             return
-        self.state = "stopping"
+        self.state = RunState.STOPPING
         env.events.test_stopping.fire(environment=env)
         self.users.stop(timeout=grace)
         self.open.stop(timeout=grace)
         env.events.test_stop.fire(environment=env)
         self._send_report()
         self.recorder.disable_open_model()
-        self.state = "stopped"
+        self.state = RunState.STOPPED
         self._stopping = None
         if not self.master_lost:
             self.channel.send(Stopped())
@@ -295,7 +285,7 @@ class WorkerRunner:
             next_at += interval
             # Cut off from the master, the recorder keeps one interval open instead of
             # making reports to hold: the backlog stays short however long it lasts.
-            if self.state in ("spawning", "running", "stopping") and self.channel.deliverable:
+            if not idle(self.state) and self.channel.deliverable:
                 self._send_report()
 
     def _send_report(self) -> None:
@@ -318,8 +308,9 @@ class WorkerRunner:
             cpu = self._cpu.read()
             self.channel.send(Heartbeat(self.user_count, cpu, self.state, self._loop_lag_ms))
             events = self.environment.events
-            if events.heartbeat:
-                events.heartbeat.fire(client_id=self.client_id, timestamp=time.time())
+            for hook in (events.heartbeat, events.heartbeat_sent):
+                if hook:
+                    hook.fire(client_id=self.client_id, timestamp=time.time())
             if events.usage_monitor:
                 events.usage_monitor.fire(
                     environment=self.environment, cpu_usage=cpu, memory_usage=resident_bytes()

@@ -132,7 +132,7 @@ class MasterSession(TestControl):
             env, channel, aggregator, dataclasses.replace(config, expect_workers=expected), self.fingerprint
         )
         env.runner = runner
-        runner.on_worker_lost = self._worker_lost
+        runner.on_worker_lost, runner.on_quit = self._worker_lost, self.done.set  # quit(): end the run
         runner.on_worker_rejoined = self._worker_rejoined
         self.supervisor.watch(self._child_exited)
         runner.start_serving()
@@ -165,7 +165,7 @@ class MasterSession(TestControl):
             self.quitting = True  # workers exiting from here on are not lost
             self.close_control()
             env.events.quitting.fire(environment=env)
-            runner.quit()
+            runner.shutdown()
             channel.close()
 
     def _wait_for_workers(self, runner: MasterRunner, expected: int) -> bool:

@@ -3,15 +3,24 @@
 One exists per process. On a worker it holds the recorder that the HTTP clients write
 to and the runner that owns the users; on the master it holds the coordinator as
 ``runner``. ``role`` answers the question Locust never could: which process is this?
+
+Library use (Locust's ``env.create_local_runner()``) needs a runner from the engine, a layer
+above this one. Rather than import upwards, this module keeps a registry of runner factories
+by kind (``register_runner_factory``) that the higher layer fills when it is imported:
+``engine/local_runner.py`` registers ``"local"``, and ``fastswarm.env`` and the package's
+``fastswarm.Environment`` import that module, so the Locust-style import lines find it filled.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 import gevent
 from gevent.pool import Group
 
+from fastswarm.exception import ConfigError
+from fastswarm.stats.runner_view import DeferredSource, RequestStatsView
 from fastswarm.user.event import Events
 from fastswarm.user.event import events as global_events
 
@@ -19,6 +28,20 @@ if TYPE_CHECKING:
     from fastswarm.stats.recorder import Recorder
 
 Role = Literal["master", "worker"]
+RunnerFactory = Callable[["Environment"], Any]
+
+_runner_factories: dict[str, RunnerFactory] = {}
+# Locust's distributed runners need the forked or remote processes the command line manages.
+_CLI_ONLY = {
+    "master": "run the master with the command line: fastswarm -f FILE --processes N (or --master)",
+    "worker": "run workers with the command line: fastswarm -f FILE --worker --master-host HOST",
+    "web_ui": "the status endpoint and UI come with the command line: fastswarm -f FILE (--web-port)",
+}
+
+
+def register_runner_factory(kind: str, factory: RunnerFactory) -> None:
+    """Make ``factory(environment)`` what ``environment.create_<kind>_runner()`` calls."""
+    _runner_factories[kind] = factory
 
 
 class Environment:
@@ -55,6 +78,37 @@ class Environment:
             None  # web.extend.WebUI on the master while it serves; None elsewhere (Locust's rule)
         )
         self._background = Group()
+
+    # -- Locust's library use --
+    def create_local_runner(self) -> Any:
+        """A runner for this process's users (``engine/local_runner.LocalRunner``), now ``self.runner``."""
+        return self._create_runner("local")
+
+    def create_master_runner(self, *_args: Any, **_kwargs: Any) -> Any:
+        """Not in library use: raises NotImplementedError naming the command line that does it."""
+        raise NotImplementedError(f"create_master_runner: {_CLI_ONLY['master']}")
+
+    def create_worker_runner(self, *_args: Any, **_kwargs: Any) -> Any:
+        """Not in library use: raises NotImplementedError naming the command line that does it."""
+        raise NotImplementedError(f"create_worker_runner: {_CLI_ONLY['worker']}")
+
+    def create_web_ui(self, *_args: Any, **_kwargs: Any) -> Any:
+        """Not in library use yet: raises NotImplementedError naming the command line's UI."""
+        raise NotImplementedError(f"create_web_ui: {_CLI_ONLY['web_ui']}")
+
+    def _create_runner(self, kind: str) -> Any:
+        if self.runner is not None:
+            raise ConfigError(f"create_{kind}_runner: this environment has a runner already")
+        factory = _runner_factories.get(kind)
+        if factory is None:
+            hint = "import Environment from fastswarm or fastswarm.env"
+            raise ConfigError(f"create_{kind}_runner: no {kind} runner is loaded; {hint}")
+        return factory(self)
+
+    @property
+    def stats(self) -> RequestStatsView:
+        """The runner's statistics, as Locust's ``environment.stats`` (empty until it has a runner)."""
+        return RequestStatsView(DeferredSource(lambda: getattr(self.runner, "stats_source", None)))
 
     def spawn(self, fn: Any, *args: Any, **kwargs: Any) -> gevent.Greenlet:
         """Start background work that lasts the whole test; it is killed when the test stops."""

@@ -78,6 +78,14 @@ class Events:
     """In the master, once per heartbeat received from a worker (every heartbeat interval);
     in a worker, once per heartbeat sent. Arguments: ``client_id``, ``timestamp``."""
 
+    heartbeat_sent: EventHook = field(default_factory=EventHook)
+    """In a worker, once per heartbeat it sends the master (Locust's). Arguments: ``client_id``
+    (this worker's), ``timestamp`` (epoch s)."""
+
+    heartbeat_received: EventHook = field(default_factory=EventHook)
+    """In the master, once per heartbeat a live worker sends (Locust's). Arguments:
+    ``client_id`` (the worker's), ``timestamp`` (epoch s, when it arrived)."""
+
     usage_monitor: EventHook = field(default_factory=EventHook)
     """In every process, every few seconds, with its resource use. Arguments: ``environment``,
     ``cpu_usage`` (percent of one core), ``memory_usage`` (bytes, resident)."""
