@@ -31,7 +31,6 @@ from fastswarm.ipc import wire  # noqa: E402
 from fastswarm.ipc.messages import StatsReport  # noqa: E402
 from fastswarm.stats.aggregator import Aggregator  # noqa: E402
 from fastswarm.stats.hdr_log import HdrLogWriter  # noqa: E402
-from fastswarm.stats.histogram import LatencyHistogram  # noqa: E402
 from fastswarm.stats.model import IntervalStats  # noqa: E402
 from fastswarm.stats.recorder import Recorder  # noqa: E402
 
@@ -131,14 +130,7 @@ def _hdr_log(agg: Aggregator, path: str) -> HdrLogWriter:
     """--hdr-log's master-side work, hooked as the master hooks it."""
     writer = HdrLogWriter(path)
     writer.open(999.0)
-
-    def log_interval(worker_id: str, interval: IntervalStats) -> None:
-        merged = LatencyHistogram()
-        for entry in interval.entries:
-            merged.merge(LatencyHistogram.from_bytes(entry.histogram))
-        writer.write_interval(interval.started_at, interval.ended_at, merged)
-
-    agg.interval_listeners.append(log_interval)
+    agg.counts_listeners.append(writer.on_interval)
     return writer
 
 

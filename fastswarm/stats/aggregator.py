@@ -33,7 +33,7 @@ import numpy as np
 from fastswarm.stats.blob_decode import decode_blobs
 from fastswarm.stats.counts_table import ROW_SHIFT, CountsTable
 from fastswarm.stats.error_groups import ErrorGroups, UserErrorGroups
-from fastswarm.stats.hdr_sparse import COUNTS_LEN
+from fastswarm.stats.hdr_sparse import COUNTS_LEN, SparseCounts, merge_counts
 from fastswarm.stats.histogram import (
     CountsSummary,
     LatencyHistogram,
@@ -92,8 +92,8 @@ def _latency(s: CountsSummary) -> LatencySummary:
 class Aggregator:
     """Merges ``IntervalStats`` from all workers; read by the console, reports and web UI.
 
-    The caller keeps ``users`` current (``set_users``); each history second records the
-    value it had when that second's intervals arrived.
+    The caller keeps ``users`` current; each history second records the value it had when
+    that second's intervals arrived.
     """
 
     def __init__(
@@ -114,8 +114,9 @@ class Aggregator:
         self.started_at: float = 0.0
         self.generator = GeneratorHealth()  # fed by the runner's heartbeats
         self.target_rate: float | None = None  # open model: the total rate asked for now
-        # Called with (worker_id, interval) after each merge: the HDR interval log hooks here.
+        # Called after each merge: (worker_id, interval); (interval, its counters as decoded).
         self.interval_listeners: list[Callable[[str, IntervalStats], None]] = []
+        self.counts_listeners: list[Callable[[IntervalStats, SparseCounts], None]] = []
         self._version = 0  # reads are cached until it changes
         self.reset(None)
 
@@ -125,9 +126,6 @@ class Aggregator:
         """Mark the run's start (epoch seconds): the origin of run-wide rates."""
         self.started_at = t
         self._version += 1
-
-    def set_users(self, n: int) -> None:
-        self.users = n
 
     def reset(self, t: float | None = None) -> None:
         """Forget everything merged so far and restart the clock at ``t`` (default: now)."""
@@ -197,6 +195,10 @@ class Aggregator:
         self._timeline.finalize_old(self._cum.width)
         for listener in self.interval_listeners:
             listener(worker_id, interval)
+        if self.counts_listeners:
+            merged = merge_counts(index, counts)
+            for counts_listener in self.counts_listeners:
+                counts_listener(interval, merged)
 
     def _row_of(self, e: EntryStats) -> int:
         key = StatsKey(e.method, e.name)
