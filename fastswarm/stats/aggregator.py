@@ -32,7 +32,7 @@ import numpy as np
 
 from fastswarm.stats.blob_decode import decode_blobs
 from fastswarm.stats.counts_table import ROW_SHIFT, CountsTable
-from fastswarm.stats.error_groups import ErrorGroups, UserErrorGroups
+from fastswarm.stats.error_groups import OTHER_NAME, CapWarnings, ErrorGroups, UserErrorGroups
 from fastswarm.stats.hdr_sparse import COUNTS_LEN, SparseCounts, merge_counts
 from fastswarm.stats.histogram import (
     CountsSummary,
@@ -52,7 +52,6 @@ from fastswarm.stats.model import (
     us_to_ms,
 )
 from fastswarm.stats.open_stats import GeneratorHealth, OpenModelSummary, OpenTotals
-from fastswarm.stats.recorder import OTHER_NAME
 from fastswarm.stats.timeline import HISTORY_PCTS, Timeline, rate
 
 log = logging.getLogger(__name__)
@@ -109,7 +108,7 @@ class Aggregator:
         self.history_limit = history_limit
         self.max_error_groups = max_error_groups
         self.max_names = max_names
-        self._warned: set[str] = set()  # one-time warnings already logged (kept across resets)
+        self._warnings = CapWarnings(log, max_names, max_error_groups)  # kept across resets
         self.users = 0
         self.started_at: float = 0.0
         self.generator = GeneratorHealth()  # fed by the runner's heartbeats
@@ -189,7 +188,7 @@ class Aggregator:
             self._errors.add(err.method, self._name_of(err.method, err.name), err.error, err.count)
         for ue in interval.user_errors:
             self._user_errors.add(ue.kind, ue.message, ue.count, ue.traceback)
-        self._warn_once()
+        self._warnings.check(self.names_capped, self._errors, self._user_errors)
         if interval.open_model is not None:
             self.open.add(interval.open_model)
         self._timeline.finalize_old(self._cum.width)
@@ -224,22 +223,6 @@ class Aggregator:
         if self._named < self.max_names or not name or (method, name) in self._rows:
             return name
         return OTHER_NAME
-
-    def _warn_once(self) -> None:
-        if self.names_capped and "names" not in self._warned:
-            self._warned.add("names")
-            log.warning(
-                "more than %d distinct request names: requests to the rest are counted under %r "
-                "(group URLs with name=, e.g. self.client.get(f\"/item/{id}\", name=\"/item/[id]\"); "
-                "or raise --max-names)",
-                self.max_names,
-                OTHER_NAME,
-            )
-        if (self._errors.overflowed or self._user_errors.overflowed) and "errors" not in self._warned:
-            self._warned.add("errors")
-            log.warning(
-                "more than %d distinct error groups: the rest are counted together", self.max_error_groups
-            )
 
     def _add_corrected(
         self, with_none: list[int | None], decoded: tuple[np.ndarray, np.ndarray, np.ndarray]
