@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import attrgetter
 from typing import Any
 
@@ -40,7 +40,7 @@ from fastswarm.stats.histogram import (
     summarize_counts,
 )
 from fastswarm.stats.model import (
-    EMPTY_LATENCY,
+    LATENCY_PCTS,
     EndpointRow,
     EntryStats,
     ErrorStats,
@@ -57,35 +57,11 @@ from fastswarm.stats.timeline import HISTORY_PCTS, Timeline, rate
 log = logging.getLogger(__name__)
 
 TOTAL_NAME = "Aggregated"
-_PCTS = (50.0, 90.0, 95.0, 99.0, 99.9)
 # An entry's fields, read in C (map) rather than a Python loop: 6,400 entries a second.
 _KEY_OF = attrgetter("method", "name")
 _COUNTERS_OF = attrgetter("requests", "failures", "bytes")
 _HISTOGRAM_OF = attrgetter("histogram")
 _CORRECTED_OF = attrgetter("corrected")
-
-
-def summarize(h: LatencyHistogram) -> LatencySummary:
-    """A histogram's latency summary in ms (µs precision)."""
-    if not h.count:
-        return EMPTY_LATENCY
-    return _latency(CountsSummary(h.count, h.min, h.max, h.mean, h.percentiles(_PCTS)))
-
-
-def _latency(s: CountsSummary) -> LatencySummary:
-    if not s.count:
-        return EMPTY_LATENCY
-    p = s.percentiles
-    return LatencySummary(
-        min=us_to_ms(s.min),
-        mean=us_to_ms(s.mean),
-        p50=us_to_ms(p[50.0]),
-        p90=us_to_ms(p[90.0]),
-        p95=us_to_ms(p[95.0]),
-        p99=us_to_ms(p[99.0]),
-        p99_9=us_to_ms(p[99.9]),
-        max=us_to_ms(s.max),
-    )
 
 
 class Aggregator:
@@ -270,15 +246,15 @@ class Aggregator:
         window = tl.window(now)
         rps = tl.row_rates(window, tl.lengths(window), n)
         current = tl.window_summaries(window, n, HISTORY_PCTS)
-        runs = self._cum.summaries(n, _PCTS)
+        runs = self._cum.summaries(n, LATENCY_PCTS)
         corrected = []
         if any(self._has_corrected):
-            corrected = self._cum_corrected.summaries(n, _PCTS)
+            corrected = self._cum_corrected.summaries(n, LATENCY_PCTS)
         counters = self._counters[:n].tolist()
         rows = []
         for r in sorted(range(n), key=lambda r: (self._keys[r].name, self._keys[r].method)):
             key = self._keys[r]
-            corr = _latency(corrected[r]) if self._has_corrected[r] else None
+            corr = LatencySummary.of(corrected[r]) if self._has_corrected[r] else None
             rows.append(self._row(key.method, key.name, counters[r], runs[r], rps[r], current[r], corr))
         return rows
 
@@ -293,10 +269,10 @@ class Aggregator:
         per_worker, counts = tl.totals(window)
         width = self._cum.width
         current = summarize_counts(counts[None, :width], HISTORY_PCTS, with_mean=False)[0]
-        run = summarize_counts(self._all[None, :width], _PCTS)[0]
+        run = summarize_counts(self._all[None, :width], LATENCY_PCTS)[0]
         corr = None
         if self._all_corrected is not None:
-            corr = _latency(summarize_counts(self._all_corrected[None, :], _PCTS)[0])
+            corr = LatencySummary.of(summarize_counts(self._all_corrected[None, :], LATENCY_PCTS)[0])
         rps = rate(per_worker, tl.lengths(window), 0)
         return self._row("", TOTAL_NAME, self._all_counters, run, rps, current, corr)
 
@@ -333,7 +309,7 @@ class Aggregator:
             rps=requests / duration if duration > 0 else 0.0,
             failures_per_s=failures / duration if duration > 0 else 0.0,
             bytes_avg=nbytes / requests if requests else 0.0,
-            latency=_latency(run),
+            latency=LatencySummary.of(run),
             current_rps=current_rps,
             current_p50=us_to_ms(cp[50.0]),
             current_p95=us_to_ms(cp[95.0]),
@@ -352,7 +328,7 @@ class Aggregator:
             achieved_rate=o.iterations / duration if duration > 0 else 0.0,
             dropped=o.dropped,
             late=o.late,
-            schedule_lag=summarize(o.lag),
+            schedule_lag=LatencySummary.of(o.lag.summary(LATENCY_PCTS)),
         )
 
     def run_counts(self, block: int = 64) -> Iterator[tuple[list[StatsKey], np.ndarray, np.ndarray]]:
@@ -364,6 +340,17 @@ class Aggregator:
             hi = min(n, lo + block)
             rows = np.stack([self._cum.row(r) for r in range(lo, hi)])
             yield list(self._keys[lo:hi]), self._counters[lo:hi, :2].copy(), rows
+
+    def latency(self, keys: Iterable[StatsKey] | None, ps: Sequence[float]) -> CountsSummary:
+        """Count, min, max, mean and percentiles ``ps`` (µs) of the requests to ``keys``
+        together (None: all endpoints): what checks and reports read, as the rows are read."""
+        if keys is None:
+            return summarize_counts(self._all[None, :], ps)[0]
+        counts = np.zeros((1, self._cum.width), dtype=np.int64)
+        for key in keys:
+            if key in self._rows:
+                counts[0] += self._cum.row(self._rows[key])
+        return summarize_counts(counts, ps)[0]
 
     def histogram(self, key: StatsKey | None = None) -> LatencyHistogram:
         """A copy of the cumulative histogram of ``key`` (None: all endpoints together)."""

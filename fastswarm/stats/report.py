@@ -129,9 +129,9 @@ FAILURES_COLUMNS = ["Method", "Name", "Error", "Occurrences"]
 
 
 def _stats_csv_row(agg: Aggregator, row: EndpointRow, key: StatsKey | None) -> list[str | int | float]:
-    hist = agg.histogram(key)
-    pcts = hist.percentiles(_CSV_PCTS)
-    tail: list[str | int | float] = [us_to_ms(pcts[p]) for p in _CSV_PCTS] if hist.count else ["N/A"] * 11
+    latency = agg.latency(None if key is None else [key], _CSV_PCTS)
+    pcts = latency.percentiles
+    tail: list[str | int | float] = [us_to_ms(pcts[p]) for p in _CSV_PCTS] if latency.count else ["N/A"] * 11
     return [
         row.method,
         row.name,
