@@ -1,7 +1,7 @@
 """The master's CPU for merging stats: W simulated workers x N endpoint names, one report each per second.
 
     python bench/master.py [--workers 64] [--names 100] [--seconds 10] [--warmup 2] [--rps-per-name 50]
-                           [--otel]
+                           [--otel] [--hdr-log FILE]
 
 Builds each worker's report the way a worker does (a real Recorder fed lognormal latencies,
 ``take_interval``, ``StatsReport`` through ``ipc.wire.encode``), then times what the master does
@@ -11,7 +11,8 @@ one console refresh (``endpoint_rows`` + ``totals_row``). Prints CPU per simulat
 percentage of one core; the goal (issue 3) is <= 10 %. The first ``--warmup`` seconds are merged
 but not timed: they pay one-off costs (first touches of the master's counter matrices, imports)
 that a run pays once, not every second. ``--otel`` adds what ``--otel`` costs the master: one
-OTLP push a second built from the merged counts and serialised (not sent).
+OTLP push a second built from the merged counts and serialised (not sent). ``--hdr-log FILE``
+adds what ``--hdr-log`` costs: each interval's histogram written to FILE (timed with the merge).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 from fastswarm.ipc import wire  # noqa: E402
 from fastswarm.ipc.messages import StatsReport  # noqa: E402
 from fastswarm.stats.aggregator import Aggregator  # noqa: E402
+from fastswarm.stats.hdr_log import HdrLogWriter  # noqa: E402
 from fastswarm.stats.model import IntervalStats  # noqa: E402
 from fastswarm.stats.recorder import Recorder  # noqa: E402
 
@@ -66,6 +68,7 @@ def main() -> None:
     p.add_argument("--warmup", type=int, default=2, help="seconds merged before timing starts")
     p.add_argument("--rps-per-name", type=int, default=50, help="requests per name per worker per second")
     p.add_argument("--otel", action="store_true", help="also build and serialise one --otel push a second")
+    p.add_argument("--hdr-log", metavar="FILE", help="also write the master's HdrHistogram interval log")
     a = p.parse_args()
     t_build = time.perf_counter()
     variants = _reports(a.workers, a.names, a.rps_per_name, 3)
@@ -77,6 +80,7 @@ def main() -> None:
     agg = Aggregator()
     agg.start(999.0)
     push = _otel_push(agg) if a.otel else None
+    hdr_log = _hdr_log(agg, a.hdr_log) if a.hdr_log else None
     merge_cpu = rows_cpu = otel_cpu = 0.0
     for s in range(a.warmup + a.seconds):
         frames_of_second = variants[s % len(variants)]
@@ -116,7 +120,18 @@ def main() -> None:
     print(f"console refresh (endpoint_rows + totals_row): {rows_pct:5.1f} % of a core")
     if push is not None:
         print(f"otel push (build + serialise, once a second): {otel_pct:5.1f} % of a core")
+    if hdr_log is not None:
+        hdr_log.close()
+        print(f"--hdr-log: {hdr_log.intervals} intervals written to {a.hdr_log} (inside the merge figure)")
     print(f"master total: {total:5.1f} % of a core (goal <= 10 %: {'met' if total <= 10 else 'NOT met'})")
+
+
+def _hdr_log(agg: Aggregator, path: str) -> HdrLogWriter:
+    """--hdr-log's master-side work, hooked as the master hooks it."""
+    writer = HdrLogWriter(path)
+    writer.open(999.0)
+    agg.counts_listeners.append(writer.on_interval)
+    return writer
 
 
 def _otel_push(agg: Aggregator) -> Callable[[], None]:

@@ -162,3 +162,21 @@ def test_post_swarm_accepts_the_seeds_fields_with_a_warning() -> None:
     ]
     again, messages = _caught(lambda: parse_swarm({"locust_count": 5}, 1, 9.0))
     assert again.users == 5 and messages == []
+
+
+def test_post_swarm_aliases_come_from_one_table() -> None:
+    """Locust's own ``user_count`` is renamed without a warning by the same table that
+    renames the seed's fields; fastswarm's own name wins over an alias; /openapi.json
+    documents the aliases from that table."""
+    from fastswarm.web.control import ControlError
+    from fastswarm.web.openapi import SWARM
+    from fastswarm.web.swarm import parse_swarm
+
+    request, messages = _caught(lambda: parse_swarm({"user_count": 4, "spawn_rate": 2}, 1, 9.0))
+    assert (request.users, request.spawn_rate) == (4, 2.0) and messages == []
+    both, _ = _caught(lambda: parse_swarm({"user_count": 4, "users": 6, "locust_count": 8}, 1, 9.0))
+    assert both.users == 6
+    assert compat.swarm_aliases("users") == ["user_count", "locust_count"]
+    assert SWARM["properties"]["spawn_rate"]["description"] == "alias: hatch_rate"
+    with pytest.raises(ControlError, match=r"^user_counts: unknown field \(known: host, rate"):
+        parse_swarm({"user_counts": 4}, 1, 9.0)

@@ -11,10 +11,18 @@ import random
 import numpy as np
 from hdrh.histogram import HdrHistogram
 
-from fastswarm.stats.aggregator import Aggregator, summarize
+from fastswarm.stats.aggregator import Aggregator
 from fastswarm.stats.hdr_sparse import decode_batch
 from fastswarm.stats.histogram import HIGHEST_US, LatencyHistogram, summarize_counts
-from fastswarm.stats.model import EndpointRow, EntryStats, IntervalStats, StatsKey, us_to_ms
+from fastswarm.stats.model import (
+    LATENCY_PCTS,
+    EndpointRow,
+    EntryStats,
+    IntervalStats,
+    LatencySummary,
+    StatsKey,
+    us_to_ms,
+)
 from fastswarm.stats.recorder import Recorder
 
 PCTS = (0.0, 1.0, 50.0, 90.0, 99.0, 99.9, 100.0)
@@ -57,7 +65,7 @@ def test_summarize_counts_equals_latency_histogram() -> None:
         assert (s.count, s.min, s.max, s.mean) == (h.count, h.min, h.max, h.mean)
         assert s.percentiles == h.percentiles(PCTS)
         back = LatencyHistogram.from_counts(rows[hists.index(h), :width])
-        assert summarize(back) == summarize(h)
+        assert LatencySummary.of(back.summary(LATENCY_PCTS)) == LatencySummary.of(h.summary(LATENCY_PCTS))
         assert back.percentiles(PCTS) == h.percentiles(PCTS)
 
 

@@ -11,7 +11,7 @@ import tracemalloc
 import pytest
 
 from fastswarm.stats.aggregator import Aggregator
-from fastswarm.stats.error_groups import OTHER_ERRORS, ErrorGroups, error_key
+from fastswarm.stats.error_groups import OTHER_ERRORS, ErrorGroups, UserErrorGroups, error_key
 from fastswarm.stats.histogram import LatencyHistogram
 from fastswarm.stats.model import ErrorStats, IntervalStats, StatsKey
 from fastswarm.stats.open_stats import ArrivalCounters
@@ -145,6 +145,46 @@ def test_error_groups_keep_the_first_example_and_cap(caplog: pytest.LogCaptureFi
     agg.add("w0", IntervalStats(0.0, 1.0, errors=(ErrorStats("GET", "/a", "HTTPError 404: /x/1", 2),)))
     agg.add("w1", IntervalStats(0.0, 1.0, errors=(ErrorStats("GET", "/a", "HTTPError 404: /x/22", 3),)))
     assert [(e.error, e.count) for e in agg.errors()] == [("HTTPError 404: /x/1", 5)]
+
+
+def test_worker_and_master_cap_error_groups_alike_and_warn_once_in_the_same_words(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """One capping helper on both sides: request and user error groups past the limit go to
+    one OTHER_ERRORS group, counts kept, one warning per process naming that group."""
+    rec = Recorder(max_error_groups=2)
+    agg = Aggregator(max_error_groups=2)
+    agg.start(0.0)
+    with caplog.at_level(logging.WARNING, logger="fastswarm.stats"):
+        for second in range(2):
+            for exc in (KeyError("k"), IndexError("i"), OSError("o"), TypeError("t")):
+                rec.record_user_error(exc)
+            for status in (400, 401, 402):
+                rec.record("GET", "/a", 5, 0, f"HTTPError {status}: no")
+            iv = rec.take_interval(now=second + 1.0)
+            kinds = [(u.kind, u.count) for u in iv.user_errors]
+            assert kinds == [("KeyError", 1), ("IndexError", 1), ("", 2)]
+            assert [e.error for e in iv.errors][-1] == OTHER_ERRORS
+            agg.add("w0", iv)
+    assert [(e.error, e.count) for e in agg.errors()] == [
+        (OTHER_ERRORS, 2),
+        ("HTTPError 400: no", 2),
+        ("HTTPError 401: no", 2),
+    ]
+    assert [(u.message, u.count) for u in agg.user_errors()] == [(OTHER_ERRORS, 4), ("i", 2), ("'k'", 2)]
+    worker = [r.getMessage() for r in caplog.records if r.name == "fastswarm.stats.recorder"]
+    master = [r.getMessage() for r in caplog.records if r.name == "fastswarm.stats.aggregator"]
+    rest = f"the rest are counted as {OTHER_ERRORS!r}"
+    assert worker == [f"more than 2 distinct error groups in one interval: {rest}"]
+    assert master == [f"more than 2 distinct error groups: {rest}"]
+
+
+def test_error_groups_refuse_a_limit_below_one() -> None:
+    for bad in (0, -3):
+        with pytest.raises(ValueError, match="limit must be >= 1"):
+            ErrorGroups(bad)
+        with pytest.raises(ValueError, match="limit must be >= 1"):
+            UserErrorGroups(bad)
 
 
 def test_user_errors_normalised_with_first_traceback() -> None:

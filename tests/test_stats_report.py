@@ -14,9 +14,12 @@ from fastswarm.stats.report import (
     STATS_COLUMNS,
     RunInfo,
     build_json_report,
+    failures_csv_text,
     format_live_table,
     format_summary,
+    history_csv_text,
     iso_utc,
+    stats_csv_text,
     write_csv,
     write_json_report,
 )
@@ -27,7 +30,7 @@ LATENCY_KEYS = ["min", "mean", "p50", "p90", "p95", "p99", "p99.9", "max"]
 def _agg() -> Aggregator:
     agg = Aggregator()
     agg.start(1_700_000_000.0)
-    agg.set_users(3)
+    agg.users = 3
     rec = Recorder()
     rec.reset(now=1_700_000_000.0)
     for i in range(100):
@@ -114,6 +117,15 @@ def test_csv_files(tmp_path: Path) -> None:
     with open(paths[2], newline="") as f:
         fails = list(csv.reader(f))
     assert fails == [["Method", "Name", "Error", "Occurrences"], ["GET", "/items", "HTTPError 503", "10"]]
+
+
+def test_csv_files_are_the_status_endpoints_texts(tmp_path: Path) -> None:
+    """One writer: the --csv files hold, byte for byte, what /stats.csv and /errors.csv serve."""
+    agg = _agg()
+    paths = write_csv(tmp_path / "run", agg)
+    texts = [stats_csv_text(agg), history_csv_text(agg), failures_csv_text(agg)]
+    assert [Path(p).read_bytes() for p in paths] == [t.encode() for t in texts]
+    assert texts[2].endswith("HTTPError 503,10\r\n")  # csv's line ends, in the file as served
 
 
 def test_console_tables() -> None:

@@ -12,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from fastswarm.stats.aggregator import Aggregator
 from fastswarm.stats.hdr_log import HdrLogWriter
+from fastswarm.stats.hdr_sparse import SparseCounts
 from fastswarm.stats.histogram import LatencyHistogram
 from fastswarm.stats.html_report import build_html_report
 from fastswarm.stats.model import EntryStats, ErrorStats, IntervalStats
@@ -93,9 +94,11 @@ def test_hdr_log_reads_back_with_hdrh(tmp_path: Path) -> None:
     h = LatencyHistogram()
     for us in (120, 4_500, 4_500, 2_000_000):
         h.record(us)
-    writer.write_interval(start + 0.5, start + 1.5, h)
-    writer.write_interval(start + 1.5, start + 2.5, LatencyHistogram())  # empty: skipped
-    writer.write_interval(start + 2.5, start + 3.5, h)
+    counts = SparseCounts(*h.nonzero())
+    writer.write_interval(start + 0.5, start + 1.5, counts)
+    empty = SparseCounts(*LatencyHistogram().nonzero())
+    writer.write_interval(start + 1.5, start + 2.5, empty)  # skipped
+    writer.write_interval(start + 2.5, start + 3.5, counts)
     writer.close()
     reader = HistogramLogReader(str(path), HdrHistogram(1, 3_600_000_000, 3))
     read = []

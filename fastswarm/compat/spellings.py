@@ -53,6 +53,9 @@ EXCEPTION_NAMES: dict[str, tuple[str, str]] = {
     "StopLocust": ("fastswarm.exception", "StopUser"),
 }
 SWARM_FIELDS: dict[str, str] = {"locust_count": "users", "hatch_rate": "spawn_rate"}
+SWARM_ALIASES: dict[str, str] = {"user_count": "users", **SWARM_FIELDS}
+"""POST /swarm's other names for its fields, the one table: Locust's own ``user_count``
+(current, no warning) and the seed's ``SWARM_FIELDS`` (deprecated, one warning each)."""
 
 _warned: set[str] = set()
 # fastswarm/, two levels up: warnings skip every frame inside the package
@@ -115,15 +118,22 @@ def exception_attr(name: str) -> Any:
 
 
 def normalize_swarm_body(body: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``body`` with ``locust_count``/``hatch_rate`` renamed to ``users``/``spawn_rate``.
+    """A copy of ``body`` with every ``SWARM_ALIASES`` field renamed to fastswarm's name
+    (``user_count``/``locust_count`` -> ``users``, ``hatch_rate`` -> ``spawn_rate``).
 
-    One warning per process for each old field seen. A body that gives both spellings keeps
-    the new one.
+    One warning per process for each deprecated field seen. A body that gives a field under
+    two names keeps fastswarm's own, then the first alias in the table.
     """
     out = dict(body)
-    for old, new in SWARM_FIELDS.items():
+    for old, new in SWARM_ALIASES.items():
         if old in out:
-            warn_once(f"swarm.{old}", f"POST /swarm field {old!r} is deprecated; send {new!r}")
+            if old in SWARM_FIELDS:
+                warn_once(f"swarm.{old}", f"POST /swarm field {old!r} is deprecated; send {new!r}")
             value = out.pop(old)
             out.setdefault(new, value)
     return out
+
+
+def swarm_aliases(field: str) -> list[str]:
+    """The other names ``field`` is accepted under in POST /swarm (for its documentation)."""
+    return [old for old, new in SWARM_ALIASES.items() if new == field]

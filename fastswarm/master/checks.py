@@ -65,13 +65,12 @@ def _number(value: float) -> str:
 
 def measure(check: Check, agg: Aggregator) -> float | None:
     """The value of ``check``'s metric in the aggregator now; None if it has no sample."""
-    from fastswarm.stats.histogram import LatencyHistogram
-    from fastswarm.stats.model import StatsKey
+    from fastswarm.stats.model import StatsKey, us_to_ms
 
+    keys: list[StatsKey] | None = None
     if check.name is None:
         total = agg.totals_row()
         requests, failures, rps = total.requests, total.failures, total.rps
-        hist = agg.histogram(None) if check.is_latency else LatencyHistogram()
     else:
         rows = [
             r
@@ -82,10 +81,7 @@ def measure(check: Check, agg: Aggregator) -> float | None:
             return None
         requests, failures = sum(r.requests for r in rows), sum(r.failures for r in rows)
         rps = sum(r.rps for r in rows)
-        hist = LatencyHistogram()
-        if check.is_latency:
-            for r in rows:
-                hist.merge(agg.histogram(StatsKey(r.method, r.name)))
+        keys = [StatsKey(r.method, r.name) for r in rows]
     metric = check.metric
     if metric == "requests":
         return float(requests)
@@ -95,17 +91,12 @@ def measure(check: Check, agg: Aggregator) -> float | None:
         return round(rps, 3)
     if metric == "fail_ratio":
         return failures / requests if requests else None
-    if not hist.count:
+    pct = () if metric in ("min", "max", "mean") else (float(metric[1:]),)
+    latency = agg.latency(keys, pct)
+    if not latency.count:
         return None
-    if metric == "min":
-        us: float = hist.min
-    elif metric == "max":
-        us = hist.max
-    elif metric == "mean":
-        us = hist.mean
-    else:
-        us = hist.percentile(float(metric[1:]))
-    return round(us / 1000, 3)
+    us = latency.percentiles[pct[0]] if pct else getattr(latency, metric)
+    return us_to_ms(us)
 
 
 def evaluate(checks: Iterable[Check], agg: Aggregator) -> list[CheckResult]:

@@ -25,9 +25,7 @@ from fastswarm.master.otel import OtelPusher, load_otel, resolve_endpoint
 from fastswarm.master.report_settings import check_outcomes, run_settings
 from fastswarm.stats.aggregator import Aggregator
 from fastswarm.stats.hdr_log import HdrLogWriter
-from fastswarm.stats.histogram import LatencyHistogram
 from fastswarm.stats.html_report import build_html_report, write_html_report
-from fastswarm.stats.model import IntervalStats
 from fastswarm.stats.prometheus import RunGauges
 from fastswarm.stats.report import RunInfo
 from fastswarm.stats.report_extras import ReportExtras
@@ -255,14 +253,7 @@ class TestControl:
         except OSError as exc:
             raise ConfigError(f"--hdr-log: cannot write {path}: {exc.strerror}") from None
         self.hdr_log = writer
-
-        def log_interval(worker_id: str, interval: IntervalStats) -> None:
-            merged = LatencyHistogram()
-            for entry in interval.entries:
-                merged.merge(LatencyHistogram.from_bytes(entry.histogram))
-            writer.write_interval(interval.started_at, interval.ended_at, merged)
-
-        aggregator.interval_listeners.append(log_interval)
+        aggregator.counts_listeners.append(writer.on_interval)
 
     def prepare_otel(self) -> None:
         """--otel: check the endpoint and the packages now (one ConfigError line, exit 2), before

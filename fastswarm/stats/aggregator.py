@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import attrgetter
 from typing import Any
 
@@ -32,15 +32,15 @@ import numpy as np
 
 from fastswarm.stats.blob_decode import decode_blobs
 from fastswarm.stats.counts_table import ROW_SHIFT, CountsTable
-from fastswarm.stats.error_groups import ErrorGroups, UserErrorGroups
-from fastswarm.stats.hdr_sparse import COUNTS_LEN
+from fastswarm.stats.error_groups import OTHER_NAME, CapWarnings, ErrorGroups, UserErrorGroups
+from fastswarm.stats.hdr_sparse import COUNTS_LEN, SparseCounts, merge_counts
 from fastswarm.stats.histogram import (
     CountsSummary,
     LatencyHistogram,
     summarize_counts,
 )
 from fastswarm.stats.model import (
-    EMPTY_LATENCY,
+    LATENCY_PCTS,
     EndpointRow,
     EntryStats,
     ErrorStats,
@@ -52,13 +52,11 @@ from fastswarm.stats.model import (
     us_to_ms,
 )
 from fastswarm.stats.open_stats import GeneratorHealth, OpenModelSummary, OpenTotals
-from fastswarm.stats.recorder import OTHER_NAME
 from fastswarm.stats.timeline import HISTORY_PCTS, Timeline, rate
 
 log = logging.getLogger(__name__)
 
 TOTAL_NAME = "Aggregated"
-_PCTS = (50.0, 90.0, 95.0, 99.0, 99.9)
 # An entry's fields, read in C (map) rather than a Python loop: 6,400 entries a second.
 _KEY_OF = attrgetter("method", "name")
 _COUNTERS_OF = attrgetter("requests", "failures", "bytes")
@@ -66,34 +64,11 @@ _HISTOGRAM_OF = attrgetter("histogram")
 _CORRECTED_OF = attrgetter("corrected")
 
 
-def summarize(h: LatencyHistogram) -> LatencySummary:
-    """A histogram's latency summary in ms (µs precision)."""
-    if not h.count:
-        return EMPTY_LATENCY
-    return _latency(CountsSummary(h.count, h.min, h.max, h.mean, h.percentiles(_PCTS)))
-
-
-def _latency(s: CountsSummary) -> LatencySummary:
-    if not s.count:
-        return EMPTY_LATENCY
-    p = s.percentiles
-    return LatencySummary(
-        min=us_to_ms(s.min),
-        mean=us_to_ms(s.mean),
-        p50=us_to_ms(p[50.0]),
-        p90=us_to_ms(p[90.0]),
-        p95=us_to_ms(p[95.0]),
-        p99=us_to_ms(p[99.0]),
-        p99_9=us_to_ms(p[99.9]),
-        max=us_to_ms(s.max),
-    )
-
-
 class Aggregator:
     """Merges ``IntervalStats`` from all workers; read by the console, reports and web UI.
 
-    The caller keeps ``users`` current (``set_users``); each history second records the
-    value it had when that second's intervals arrived.
+    The caller keeps ``users`` current; each history second records the value it had when
+    that second's intervals arrived.
     """
 
     def __init__(
@@ -109,13 +84,14 @@ class Aggregator:
         self.history_limit = history_limit
         self.max_error_groups = max_error_groups
         self.max_names = max_names
-        self._warned: set[str] = set()  # one-time warnings already logged (kept across resets)
+        self._warnings = CapWarnings(log, max_names, max_error_groups)  # kept across resets
         self.users = 0
         self.started_at: float = 0.0
         self.generator = GeneratorHealth()  # fed by the runner's heartbeats
         self.target_rate: float | None = None  # open model: the total rate asked for now
-        # Called with (worker_id, interval) after each merge: the HDR interval log hooks here.
+        # Called after each merge: (worker_id, interval); (interval, its counters as decoded).
         self.interval_listeners: list[Callable[[str, IntervalStats], None]] = []
+        self.counts_listeners: list[Callable[[IntervalStats, SparseCounts], None]] = []
         self._version = 0  # reads are cached until it changes
         self.reset(None)
 
@@ -125,9 +101,6 @@ class Aggregator:
         """Mark the run's start (epoch seconds): the origin of run-wide rates."""
         self.started_at = t
         self._version += 1
-
-    def set_users(self, n: int) -> None:
-        self.users = n
 
     def reset(self, t: float | None = None) -> None:
         """Forget everything merged so far and restart the clock at ``t`` (default: now)."""
@@ -191,12 +164,16 @@ class Aggregator:
             self._errors.add(err.method, self._name_of(err.method, err.name), err.error, err.count)
         for ue in interval.user_errors:
             self._user_errors.add(ue.kind, ue.message, ue.count, ue.traceback)
-        self._warn_once()
+        self._warnings.check(self.names_capped, self._errors, self._user_errors)
         if interval.open_model is not None:
             self.open.add(interval.open_model)
         self._timeline.finalize_old(self._cum.width)
         for listener in self.interval_listeners:
             listener(worker_id, interval)
+        if self.counts_listeners:
+            merged = merge_counts(index, counts)
+            for counts_listener in self.counts_listeners:
+                counts_listener(interval, merged)
 
     def _row_of(self, e: EntryStats) -> int:
         key = StatsKey(e.method, e.name)
@@ -222,22 +199,6 @@ class Aggregator:
         if self._named < self.max_names or not name or (method, name) in self._rows:
             return name
         return OTHER_NAME
-
-    def _warn_once(self) -> None:
-        if self.names_capped and "names" not in self._warned:
-            self._warned.add("names")
-            log.warning(
-                "more than %d distinct request names: requests to the rest are counted under %r "
-                '(group URLs with name=, e.g. self.client.get(f"/item/{id}", name="/item/[id]"); '
-                "or raise --max-names)",
-                self.max_names,
-                OTHER_NAME,
-            )
-        if (self._errors.overflowed or self._user_errors.overflowed) and "errors" not in self._warned:
-            self._warned.add("errors")
-            log.warning(
-                "more than %d distinct error groups: the rest are counted together", self.max_error_groups
-            )
 
     def _add_corrected(
         self, with_none: list[int | None], decoded: tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -285,15 +246,15 @@ class Aggregator:
         window = tl.window(now)
         rps = tl.row_rates(window, tl.lengths(window), n)
         current = tl.window_summaries(window, n, HISTORY_PCTS)
-        runs = self._cum.summaries(n, _PCTS)
+        runs = self._cum.summaries(n, LATENCY_PCTS)
         corrected = []
         if any(self._has_corrected):
-            corrected = self._cum_corrected.summaries(n, _PCTS)
+            corrected = self._cum_corrected.summaries(n, LATENCY_PCTS)
         counters = self._counters[:n].tolist()
         rows = []
         for r in sorted(range(n), key=lambda r: (self._keys[r].name, self._keys[r].method)):
             key = self._keys[r]
-            corr = _latency(corrected[r]) if self._has_corrected[r] else None
+            corr = LatencySummary.of(corrected[r]) if self._has_corrected[r] else None
             rows.append(self._row(key.method, key.name, counters[r], runs[r], rps[r], current[r], corr))
         return rows
 
@@ -308,10 +269,10 @@ class Aggregator:
         per_worker, counts = tl.totals(window)
         width = self._cum.width
         current = summarize_counts(counts[None, :width], HISTORY_PCTS, with_mean=False)[0]
-        run = summarize_counts(self._all[None, :width], _PCTS)[0]
+        run = summarize_counts(self._all[None, :width], LATENCY_PCTS)[0]
         corr = None
         if self._all_corrected is not None:
-            corr = _latency(summarize_counts(self._all_corrected[None, :], _PCTS)[0])
+            corr = LatencySummary.of(summarize_counts(self._all_corrected[None, :], LATENCY_PCTS)[0])
         rps = rate(per_worker, tl.lengths(window), 0)
         return self._row("", TOTAL_NAME, self._all_counters, run, rps, current, corr)
 
@@ -348,7 +309,7 @@ class Aggregator:
             rps=requests / duration if duration > 0 else 0.0,
             failures_per_s=failures / duration if duration > 0 else 0.0,
             bytes_avg=nbytes / requests if requests else 0.0,
-            latency=_latency(run),
+            latency=LatencySummary.of(run),
             current_rps=current_rps,
             current_p50=us_to_ms(cp[50.0]),
             current_p95=us_to_ms(cp[95.0]),
@@ -367,7 +328,7 @@ class Aggregator:
             achieved_rate=o.iterations / duration if duration > 0 else 0.0,
             dropped=o.dropped,
             late=o.late,
-            schedule_lag=summarize(o.lag),
+            schedule_lag=LatencySummary.of(o.lag.summary(LATENCY_PCTS)),
         )
 
     def run_counts(self, block: int = 64) -> Iterator[tuple[list[StatsKey], np.ndarray, np.ndarray]]:
@@ -379,6 +340,17 @@ class Aggregator:
             hi = min(n, lo + block)
             rows = np.stack([self._cum.row(r) for r in range(lo, hi)])
             yield list(self._keys[lo:hi]), self._counters[lo:hi, :2].copy(), rows
+
+    def latency(self, keys: Iterable[StatsKey] | None, ps: Sequence[float]) -> CountsSummary:
+        """Count, min, max, mean and percentiles ``ps`` (µs) of the requests to ``keys``
+        together (None: all endpoints): what checks and reports read, as the rows are read."""
+        if keys is None:
+            return summarize_counts(self._all[None, :], ps)[0]
+        counts = np.zeros((1, self._cum.width), dtype=np.int64)
+        for key in keys:
+            if key in self._rows:
+                counts[0] += self._cum.row(self._rows[key])
+        return summarize_counts(counts, ps)[0]
 
     def histogram(self, key: StatsKey | None = None) -> LatencyHistogram:
         """A copy of the cumulative histogram of ``key`` (None: all endpoints together)."""

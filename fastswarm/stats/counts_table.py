@@ -26,7 +26,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from fastswarm.stats.hdr_sparse import COUNTS_LEN
-from fastswarm.stats.histogram import CountsSummary, _index_tables, summarize_counts
+from fastswarm.stats.histogram import (
+    CountsSummary,
+    _index_tables,
+    percentile_ranks,
+    percentile_values,
+    summarize_counts,
+)
 
 ROW_SHIFT = 15  # flat index = row << ROW_SHIFT | counter (COUNTS_LEN = 23,552 < 2**15)
 COUNTER_MASK = (1 << ROW_SHIFT) - 1
@@ -204,12 +210,8 @@ def sparse_summaries(
     last = len(cum) - 1
     mins = lowest[index[np.searchsorted(cum, b + 1)]].tolist()
     maxs = highest[index[np.minimum(np.searchsorted(cum, b + t), last)]].tolist()
-    tf = t.astype(np.float64)
-    pcts: list[list[int]] = []
-    for p in wanted:  # hdrh's rank: max(int(p * total / 100 + 0.5), 1), as _at_percentiles
-        rank = np.maximum((min(p, 100.0) * tf / 100 + 0.5).astype(np.int64), 1)
-        at = index[np.minimum(np.searchsorted(cum, b + rank), last)]
-        pcts.append((highest[at] if p else lowest[at]).tolist())
+    reached = np.minimum(np.searchsorted(cum, b[None, :] + percentile_ranks(wanted, t)), last)
+    pcts = percentile_values(wanted, index[reached]).tolist()
     sums: list[int] = [0] * len(live)
     if with_mean:
         med = median[index]

@@ -174,11 +174,12 @@ class LatencyHistogram:
 
     def percentiles(self, ps: Iterable[float]) -> dict[float, int]:
         """Several percentiles in one pass over the counters (what reports should use)."""
-        wanted = list(ps)
-        total = int(self._h.total_count)
-        if not total:
-            return {p: 0 for p in wanted}
-        return _at_percentiles(np.cumsum(self._counts(), dtype=np.uint64), total, wanted)
+        return self.summary(list(ps), with_mean=False).percentiles
+
+    def summary(self, ps: Sequence[float], with_mean: bool = True) -> CountsSummary:
+        """Count, min, max, mean and percentiles ``ps`` (µs; zeros when empty), read as
+        ``summarize_counts`` reads the master's counter rows."""
+        return summarize_counts(self._counts().view(np.int64)[None, :], ps, with_mean)[0]
 
     def to_bytes(self) -> bytes:
         """HdrHistogram's standard V2 compressed encoding as raw bytes (what the protocol
@@ -335,6 +336,12 @@ def summarize_counts(counts: np.ndarray, ps: Sequence[float], with_mean: bool = 
             medians = median[:width].tolist()
             sums = [sum(c * m for c, m in zip(r.tolist(), medians, strict=True)) for r in counts]
     wanted = list(ps)
+    ranks = percentile_ranks(wanted, cum[:, -1])
+    found = np.zeros((len(wanted), rows), dtype=np.intp)
+    for r, total in enumerate(totals):
+        if total:
+            found[:, r] = np.searchsorted(cum[r], ranks[:, r])
+    values = percentile_values(wanted, found).tolist()
     out = []
     for r, total in enumerate(totals):
         if not total:
@@ -348,17 +355,24 @@ def summarize_counts(counts: np.ndarray, ps: Sequence[float], with_mean: bool = 
                 int(lowest[ends[0]]),
                 int(highest[ends[1]]),
                 float(sums[r]) / float(total) if with_mean else 0.0,
-                _at_percentiles(cum[r], total, wanted),
+                {p: values[j][r] for j, p in enumerate(wanted)},
             )
         )
     return out
 
 
-def _at_percentiles(cum: np.ndarray, total: int, ps: list[float]) -> dict[float, int]:
-    """hdrh's percentile semantics over cumulative counts: the highest value of the first
-    counter reaching the rank (the lowest, for percentile 0)."""
+def percentile_ranks(ps: Sequence[float], totals: np.ndarray) -> np.ndarray:
+    """hdrh's rank of each percentile among each row's ``totals`` samples, ``(len(ps),
+    len(totals))``: the count a row's cumulative counts must reach, ``max(int(p * total /
+    100 + 0.5), 1)`` (p capped at 100), the same float arithmetic as hdrh's."""
+    p = np.minimum(np.asarray(ps, dtype=np.float64), 100.0)[:, None]
+    return np.maximum((p * totals.astype(np.float64)[None, :] / 100 + 0.5).astype(np.int64), 1)
+
+
+def percentile_values(ps: Sequence[float], index: np.ndarray) -> np.ndarray:
+    """The values (µs) percentiles ``ps`` read off ``index``, ``(len(ps), rows)``: the
+    counters first reaching their ranks. hdrh gives the highest value a counter stands for
+    (the lowest, for percentile 0)."""
     lowest, highest, _ = _index_tables()
-    targets = [max(int((min(p, 100.0) * total / 100) + 0.5), 1) for p in ps]
-    found = np.searchsorted(cum, np.asarray(targets, dtype=cum.dtype), side="left").tolist()
-    n = len(cum)
-    return {p: 0 if i >= n else int(highest[i] if p else lowest[i]) for p, i in zip(ps, found, strict=True)}
+    zero = (np.asarray(ps, dtype=np.float64) == 0)[:, None]
+    return np.where(zero, lowest[index], highest[index])

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from fastswarm.stats.histogram import CountsSummary
 
 
 class StatsKey(NamedTuple):
@@ -121,8 +124,20 @@ class LatencySummary:
     p99_9: float
     max: float
 
+    @classmethod
+    def of(cls, s: CountsSummary) -> LatencySummary:
+        """``s`` (µs, read with at least ``LATENCY_PCTS``) in ms; EMPTY_LATENCY when empty."""
+        if not s.count:
+            return EMPTY_LATENCY
+        p = s.percentiles
+        return cls(
+            *map(us_to_ms, (s.min, s.mean, p[50.0], p[90.0], p[95.0], p[99.0], p[99.9], s.max))
+        )
+
 
 EMPTY_LATENCY = LatencySummary(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+LATENCY_PCTS = (50.0, 90.0, 95.0, 99.0, 99.9)
+"""The percentiles a LatencySummary holds."""
 
 
 @dataclass(frozen=True, slots=True)

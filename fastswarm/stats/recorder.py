@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from fastswarm.stats.error_groups import OTHER_ERRORS as OTHER_ERRORS
-from fastswarm.stats.error_groups import ErrorGroups, UserErrorGroups
+from fastswarm.stats.error_groups import OTHER_NAME as OTHER_NAME
+from fastswarm.stats.error_groups import CapWarnings, ErrorGroups, UserErrorGroups
 from fastswarm.stats.histogram import (
     BUCKET_BITS,
     HALF_COUNT,
@@ -28,10 +29,6 @@ from fastswarm.stats.open_stats import ArrivalCounters
 from fastswarm.stats.sparse_histogram import SparseHistogram
 
 log = logging.getLogger(__name__)
-
-OTHER_NAME = "(other)"
-"""The name of the row that counts requests to names past the ``max_names`` cap."""
-
 
 class _Entry:
     """Mutable per-(method, name) counters; slotted for cheap attribute updates.
@@ -81,7 +78,7 @@ class Recorder:
         self.max_error_groups = max_error_groups
         self.max_names = max_names
         self.names_capped = False  # requests went to an OTHER_NAME row (since the last reset)
-        self._warned: set[str] = set()  # the one-time warnings already logged
+        self._warnings = CapWarnings(log, max_names, max_error_groups, " in one interval")
         self._named = 0  # rows in _entries that are not OTHER_NAME rows
         self._entries: dict[tuple[str, str], _Entry] = {}
         self._errors = ErrorGroups(max_error_groups)
@@ -226,30 +223,12 @@ class Recorder:
             e.histogram.reset()
         errors = tuple(self._errors.stats())
         user_errors = tuple(self._user_errors.stats())
-        self._warn_once()
+        self._warnings.check(self.names_capped, self._errors, self._user_errors)
         self._errors.clear()
         self._user_errors.clear()
         self._started_at = ended_at
         open_model = self.arrivals.take() if self.arrivals is not None else None
         return IntervalStats(started_at, ended_at, tuple(entries), errors, user_errors, open_model)
-
-    def _warn_once(self) -> None:
-        if self.names_capped and "names" not in self._warned:
-            self._warned.add("names")
-            log.warning(
-                "more than %d distinct request names: requests to new names are counted under %r "
-                '(group URLs with name=, e.g. self.client.get(f"/item/{id}", name="/item/[id]"); '
-                "or raise --max-names)",
-                self.max_names,
-                OTHER_NAME,
-            )
-        if (self._errors.overflowed or self._user_errors.overflowed) and "errors" not in self._warned:
-            self._warned.add("errors")
-            log.warning(
-                "more than %d distinct error groups in one interval: the rest are counted as %r",
-                self.max_error_groups,
-                OTHER_ERRORS,
-            )
 
     def reset(self, now: float | None = None) -> None:
         """Drop everything recorded and start a new interval at ``now`` (default: the clock)."""

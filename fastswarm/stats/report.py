@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -128,9 +129,9 @@ FAILURES_COLUMNS = ["Method", "Name", "Error", "Occurrences"]
 
 
 def _stats_csv_row(agg: Aggregator, row: EndpointRow, key: StatsKey | None) -> list[str | int | float]:
-    hist = agg.histogram(key)
-    pcts = hist.percentiles(_CSV_PCTS)
-    tail: list[str | int | float] = [us_to_ms(pcts[p]) for p in _CSV_PCTS] if hist.count else ["N/A"] * 11
+    latency = agg.latency(None if key is None else [key], _CSV_PCTS)
+    pcts = latency.percentiles
+    tail: list[str | int | float] = [us_to_ms(pcts[p]) for p in _CSV_PCTS] if latency.count else ["N/A"] * 11
     return [
         row.method,
         row.name,
@@ -147,62 +148,62 @@ def _stats_csv_row(agg: Aggregator, row: EndpointRow, key: StatsKey | None) -> l
     ]
 
 
+def _stats_rows(agg: Aggregator) -> Iterator[Sequence[object]]:
+    yield STATS_COLUMNS
+    for r in agg.endpoint_rows():
+        yield _stats_csv_row(agg, r, StatsKey(r.method, r.name))
+    yield _stats_csv_row(agg, agg.totals_row(), None)
+
+
+def _history_rows(agg: Aggregator) -> Iterator[Sequence[object]]:
+    yield HISTORY_COLUMNS
+    for p in agg.history():
+        rates = [round(p.rps, 3), round(p.failures_per_s, 3)]
+        yield [int(p.t), p.users, "", TOTAL_NAME, *rates, p.p50, p.p95, p.p99]
+
+
+def _failures_rows(agg: Aggregator) -> Iterator[Sequence[object]]:
+    yield FAILURES_COLUMNS
+    for e in agg.errors():
+        yield [e.method, e.name, e.error, e.count]
+
+
+def _csv_text(rows: Iterable[Sequence[object]]) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue()
+
+
+def stats_csv_text(agg: Aggregator) -> str:
+    """PREFIX_stats.csv's content, also the status endpoint's /stats.csv."""
+    return _csv_text(_stats_rows(agg))
+
+
+def history_csv_text(agg: Aggregator) -> str:
+    """PREFIX_stats_history.csv's content."""
+    return _csv_text(_history_rows(agg))
+
+
+def failures_csv_text(agg: Aggregator) -> str:
+    """PREFIX_failures.csv's content, also the status endpoint's /errors.csv."""
+    return _csv_text(_failures_rows(agg))
+
+
 def write_csv(prefix: str | os.PathLike[str], agg: Aggregator) -> list[str]:
     """Write PREFIX_stats.csv, PREFIX_stats_history.csv and PREFIX_failures.csv.
 
     Column names follow Locust's so existing tooling reads them; times are ms with µs
     precision. The history file has the aggregated row per second with the percentiles
-    fastswarm keeps per second (50/95/99). Returns the paths written.
+    fastswarm keeps per second (50/95/99). The status endpoint's /stats.csv and /errors.csv
+    are the same texts. Returns the paths written.
     """
     base = os.fspath(prefix)
-    paths = [f"{base}_stats.csv", f"{base}_stats_history.csv", f"{base}_failures.csv"]
-    with open(paths[0], "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(STATS_COLUMNS)
-        for r in agg.endpoint_rows():
-            w.writerow(_stats_csv_row(agg, r, StatsKey(r.method, r.name)))
-        w.writerow(_stats_csv_row(agg, agg.totals_row(), None))
-    with open(paths[1], "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(HISTORY_COLUMNS)
-        for p in agg.history():
-            w.writerow(
-                [
-                    int(p.t),
-                    p.users,
-                    "",
-                    TOTAL_NAME,
-                    round(p.rps, 3),
-                    round(p.failures_per_s, 3),
-                    p.p50,
-                    p.p95,
-                    p.p99,
-                ]
-            )
-    with open(paths[2], "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(FAILURES_COLUMNS)
-        for e in agg.errors():
-            w.writerow([e.method, e.name, e.error, e.count])
-    return paths
-
-
-def stats_csv_text(agg: Aggregator) -> str:
-    """PREFIX_stats.csv's content, for the status endpoint's /stats.csv."""
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(STATS_COLUMNS)
-    for r in agg.endpoint_rows():
-        w.writerow(_stats_csv_row(agg, r, StatsKey(r.method, r.name)))
-    w.writerow(_stats_csv_row(agg, agg.totals_row(), None))
-    return out.getvalue()
-
-
-def failures_csv_text(agg: Aggregator) -> str:
-    """PREFIX_failures.csv's content, for the status endpoint's /errors.csv."""
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(FAILURES_COLUMNS)
-    for e in agg.errors():
-        w.writerow([e.method, e.name, e.error, e.count])
-    return out.getvalue()
+    texts = {
+        f"{base}_stats.csv": stats_csv_text(agg),
+        f"{base}_stats_history.csv": history_csv_text(agg),
+        f"{base}_failures.csv": failures_csv_text(agg),
+    }
+    for path, text in texts.items():
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            f.write(text)
+    return list(texts)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastswarm.compat.spellings import swarm_aliases
 from fastswarm.web.body import MAX_BODY, MAX_DEPTH
 from fastswarm.web.swarm import MAX_HOST, MAX_RATE, MAX_RUN_TIME, MAX_SPAWN_RATE, MAX_USERS, MIN_RATE
 
@@ -132,13 +133,13 @@ SWARM = _obj(
             "type": "integer",
             "minimum": 0,
             "maximum": MAX_USERS,
-            "description": "alias: user_count, locust_count",
+            "description": f"alias: {', '.join(swarm_aliases('users'))}",
         },
         "spawn_rate": {
             "type": "number",
             "minimum": MIN_RATE,
             "maximum": MAX_SPAWN_RATE,
-            "description": "alias: hatch_rate",
+            "description": f"alias: {', '.join(swarm_aliases('spawn_rate'))}",
         },
         "host": {
             "type": "string",

@@ -25,7 +25,6 @@ MAX_SPAWN_RATE = 1_000_000.0
 MAX_RATE = 10_000_000.0
 MAX_RUN_TIME = 366 * 86400.0
 MAX_HOST = MAX_LENGTH  # the longest base URL accepted (config/base_url.py)
-_ALIASES = {"user_count": "users", "locust_count": "users", "hatch_rate": "spawn_rate"}
 _KNOWN = {"users", "spawn_rate", "host", "run_time", "rate"}
 
 
@@ -83,14 +82,11 @@ def parse_swarm(body: Any, default_users: int, default_spawn_rate: float) -> Swa
     """The start request in ``body`` (decoded JSON), with defaults for what it leaves out."""
     if not isinstance(body, dict):
         raise ControlError("body: must be a JSON object", "body")
-    body = normalize_swarm_body(body)  # the seed's locust_count/hatch_rate: one warning each
-    fields: dict[str, Any] = {}
-    for key, value in body.items():
-        name = _ALIASES.get(key, key)
-        if name not in _KNOWN:
+    fields = normalize_swarm_body(body)  # aliases renamed; the seed's warn once each
+    for key in fields:
+        if key not in _KNOWN:
             key = key if len(key) <= 60 and key.isprintable() else shown(key)
             raise ControlError(f"{key}: unknown field (known: {', '.join(sorted(_KNOWN))})", key)
-        fields[name] = value
     users = _number(fields, "users", 0, MAX_USERS)
     if users is not None and users != int(users):
         raise ControlError("users: must be a whole number >= 0", "users")
