@@ -37,7 +37,7 @@ class SwarmRequest:
 
 
 class SessionControl(Protocol):
-    """Implemented by ``run.MasterSession``."""
+    """Implemented by ``master/session_control.TestControl``."""
 
     @property
     def aggregator(self) -> Aggregator: ...
@@ -60,5 +60,3 @@ class SessionControl(Protocol):
     def gauges(self) -> RunGauges: ...
 
     def run_info(self) -> RunInfo: ...
-
-    def supports_rate(self) -> bool: ...
