@@ -49,13 +49,11 @@ class Membership:
     state: RunState
     door: Door
     workers: dict[bytes, WorkerInfo]  # by the identity of each worker's first connection
-    spawn_rate: float
     test_generation: int
     on_worker_lost: Callable[[WorkerInfo, str], None] | None
     on_worker_rejoined: Callable[[WorkerInfo, float | None], None] | None
     _changed: Event
     _expected: int
-    _class_counts: dict[str, int]
 
     def alive_workers(self) -> list[WorkerInfo]:  # pragma: no cover - MasterRunner's
         raise NotImplementedError

@@ -187,10 +187,7 @@ class MasterSession:
         elif config.find_capacity:
             self._run_capacity(runner)
         elif config.rate is not None:  # the open model: -u/-r do not apply
-            start, end = config.rate
-            runner.start_open(
-                start, end, config.ramp or 0.0, config.arrival, config.max_users, config.run_time, config.host
-            )
+            runner.start_open(config.open_spec(), config.host)
         else:
             runner.start(config.users, config.spawn_rate, config.host)
         self.control.mark_started()
@@ -229,14 +226,16 @@ class MasterSession:
                 file=sys.stderr,
                 flush=True,
             )
-        self.shape = ShapeDriver(shape_class(), runner, config.host, self.done.set)
+        self.shape = ShapeDriver(
+            shape_class(), runner, config.host, self.done.set, open_spec=config.flat_open_spec
+        )
         self.shape.start()
 
     def _run_capacity(self, runner: MasterRunner) -> None:
         """--find-capacity: step the open-model rate until an --slo breaks (master/capacity.py)."""
         config = self.config
         start, top = config.capacity_rates
-        runner.start_open(start, arrival=config.arrival, max_users=config.max_users, host=config.host)
+        runner.start_open(config.flat_open_spec(start), config.host)
         self.capacity = CapacitySearch(
             runner,
             parse_checks(config.slos),
