@@ -12,6 +12,7 @@ from fastswarm.cli.main import _default_map, build_config, command
 from fastswarm.config.open_spec import Arrival, OpenSpec
 from fastswarm.config.settings import Config, parse_rate
 from fastswarm.exceptions import ConfigError
+from fastswarm.ipc.messages import StartOpen
 
 
 def test_defaults_and_the_end_rate() -> None:
@@ -96,3 +97,12 @@ def test_the_command_line_rejects_an_unknown_arrival_and_takes_a_known_one(
     with pytest.raises(click.BadParameter) as caught:
         config(["--rate", "5", "--arrival", "burst"])
     assert caught.value.exit_code == 2
+
+
+def test_a_start_open_message_converts_to_its_share_at_the_edge() -> None:
+    message = StartOpen(10.0, 20.0, 5.0, "poisson", 50, 0.5, 30.0, None)
+    assert message.spec() == OpenSpec(10.0, 20.0, 5.0, Arrival.POISSON, 50, 30.0)
+    endless = StartOpen(10.0, 10.0, 0.0, "uniform", 1, 0.0, 0.0, None)
+    assert endless.spec().duration_s is None  # 0 on the wire: no end
+    with pytest.raises(ValueError, match="^rate:"):
+        StartOpen(-1.0, 1.0, 0.0, "uniform", 1, 0.0, 0.0, None).spec()

@@ -18,6 +18,7 @@ from typing import Any
 
 import msgpack
 
+from fastswarm.config.open_spec import Arrival
 from fastswarm.exception import ProtocolError
 from fastswarm.ipc import schema
 from fastswarm.ipc.messages import (
@@ -45,7 +46,7 @@ from fastswarm.ipc.schema import Check, Invalid, integer, number, optional, text
 from fastswarm.ipc.wire_stats import MAX_ERROR, MAX_TRACEBACK, dump_interval, load_interval
 
 WORKER_STATES = ("ready", "spawning", "running", "stopping", "stopped")
-ARRIVALS = ("uniform", "poisson")
+ARRIVALS = tuple(a.value for a in Arrival)
 MAX_KEY = 1024  # a user class, option or custom message type name
 MAX_HOST = 2048
 MAX_REASON = 4096

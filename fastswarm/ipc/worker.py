@@ -244,15 +244,7 @@ class WorkerRunner:
         if self.users.user_count:
             self.users.stop(timeout=0)  # a closed-model test's users give way
         self.recorder.enable_open_model(self.open.planned_start, self.open.counters)
-        self.open.start(
-            message.rate,
-            message.rate_end,
-            message.ramp_s,
-            message.arrival,
-            message.max_users,
-            message.phase,
-            message.duration_s or None,
-        )
+        self.open.start(message.spec(), message.phase)
         self.state = "spawning"
         self._spawned(self.user_count)
 
