@@ -50,11 +50,11 @@ def test_rows_sorted_by_name_then_method_and_totals() -> None:
 def test_history_rates_per_second_from_each_workers_interval_length() -> None:
     agg = Aggregator()
     agg.start(10.0)
-    agg.set_users(5)
+    agg.users = 5
     # Two workers in second 11: w0 did 10 requests in 0.5 s, w1 30 in 1 s -> 20 + 30 rps.
     agg.add("w0", _interval(10.7, 11.2, 10, fail=2))
     agg.add("w1", _interval(10.1, 11.1, 30))
-    agg.set_users(8)
+    agg.users = 8
     agg.add("w0", _interval(11.2, 12.2, 40))
     hist = agg.history()
     assert [p.t for p in hist] == [11.0, 12.0]

@@ -27,7 +27,7 @@ LATENCY_KEYS = ["min", "mean", "p50", "p90", "p95", "p99", "p99.9", "max"]
 def _agg() -> Aggregator:
     agg = Aggregator()
     agg.start(1_700_000_000.0)
-    agg.set_users(3)
+    agg.users = 3
     rec = Recorder()
     rec.reset(now=1_700_000_000.0)
     for i in range(100):

@@ -92,8 +92,8 @@ def _latency(s: CountsSummary) -> LatencySummary:
 class Aggregator:
     """Merges ``IntervalStats`` from all workers; read by the console, reports and web UI.
 
-    The caller keeps ``users`` current (``set_users``); each history second records the
-    value it had when that second's intervals arrived.
+    The caller keeps ``users`` current (the master's heartbeat loop sets it); each history
+    second records the value it had when that second's intervals arrived.
     """
 
     def __init__(
@@ -125,9 +125,6 @@ class Aggregator:
         """Mark the run's start (epoch seconds): the origin of run-wide rates."""
         self.started_at = t
         self._version += 1
-
-    def set_users(self, n: int) -> None:
-        self.users = n
 
     def reset(self, t: float | None = None) -> None:
         """Forget everything merged so far and restart the clock at ``t`` (default: now)."""
