@@ -20,6 +20,9 @@ class Arrival(str, enum.Enum):
     UNIFORM = "uniform"  # evenly, 1/rate apart; workers interleave by phase
     POISSON = "poisson"  # exponential gaps of mean 1/rate: independent arrivals
 
+    def __str__(self) -> str:
+        return self.value
+
 
 @dataclass(frozen=True, slots=True)
 class OpenSpec:

@@ -22,6 +22,7 @@ import gevent
 from gevent.event import Event
 
 from fastswarm.config.open_spec import OpenSpec
+from fastswarm.config.settings import Config
 from fastswarm.engine.distribution import users_per_class, users_per_class_among
 from fastswarm.exception import ProtocolError
 from fastswarm.ipc.admission import Door, Fingerprint
@@ -49,7 +50,7 @@ from fastswarm.ipc.messages import (
 )
 from fastswarm.ipc.open_planner import OpenPlanner
 from fastswarm.ipc.peer_log import ThrottledLog
-from fastswarm.ipc.state import RunState, WorkerInfo
+from fastswarm.ipc.state import RunState, WorkerInfo, WorkerState
 from fastswarm.ipc.user_dealer import UserDealer
 from fastswarm.ipc.wire import BadMessage
 from fastswarm.stats.aggregator import Aggregator
@@ -66,7 +67,7 @@ class MasterRunner(Membership):
         environment: Environment,
         channel: MasterChannel,
         aggregator: Aggregator,
-        options: Any,
+        options: Config,
         fingerprint: Fingerprint | None = None,
     ) -> None:
         """``fingerprint``: what workers must run (None: any tasks file and version)."""
@@ -87,7 +88,7 @@ class MasterRunner(Membership):
         self._expected = options.expect_workers
         self.protocol_errors = 0  # messages dropped as malformed, unexpected or from strangers
         self._peer_log = ThrottledLog(log)
-        self.door = Door(fingerprint, bool(getattr(options, "allow_mismatch", False)), self._peer_log)
+        self.door = Door(fingerprint, options.allow_mismatch, self._peer_log)
         self.custom = CustomHandlers(environment, self._peer_log)
         self.dealer = UserDealer(channel.send, self._expected, options.spawn_rate)  # the closed model
         self.open = OpenPlanner(channel.send)  # the open model
@@ -334,8 +335,11 @@ class MasterRunner(Membership):
                 if not worker.alive:
                     return  # from a lost worker's connection, before it says Hello again
                 worker.users, worker.cpu_percent = message.users, message.cpu_percent
-                worker.state, worker.loop_lag_ms = message.state, message.loop_lag_ms
-                if message.state in ("spawning", "running"):  # self-check: was the generator the limit?
+                worker.loop_lag_ms = message.loop_lag_ms
+                if message.state:  # checked by wire.decode: one of WORKER_STATES
+                    worker.state = WorkerState(message.state)
+                # the self-check: was the generator the limit?
+                if message.state in (WorkerState.SPAWNING, WorkerState.RUNNING):
                     self.aggregator.generator.observe(
                         str(worker.index), message.cpu_percent, message.loop_lag_ms
                     )
@@ -349,7 +353,7 @@ class MasterRunner(Membership):
                     env.events.spawning_complete.fire(user_count=self.user_count)
             case Stopped():
                 assert worker is not None
-                worker.stopped, worker.users, worker.state = True, 0, "stopped"
+                worker.stopped, worker.users, worker.state = True, 0, WorkerState.STOPPED
             case WorkerError():
                 assert worker is not None
                 self.worker_errors.append(message)

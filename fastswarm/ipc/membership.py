@@ -22,15 +22,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
 
 from gevent.event import Event
 
 from fastswarm.config.options import shareable_options
+from fastswarm.config.settings import Config
 from fastswarm.ipc.admission import Door
 from fastswarm.ipc.channel import MasterChannel
 from fastswarm.ipc.messages import Ack, Hello, Rejected, StatsReport, Stop, Welcome
-from fastswarm.ipc.state import RunState, WorkerInfo
+from fastswarm.ipc.state import RunState, WorkerInfo, WorkerState
 from fastswarm.stats.aggregator import Aggregator
 from fastswarm.user.env import Environment
 
@@ -45,7 +45,7 @@ class Membership:
     environment: Environment
     channel: MasterChannel
     aggregator: Aggregator
-    options: Any
+    options: Config
     state: RunState
     door: Door
     workers: dict[bytes, WorkerInfo]  # by the identity of each worker's first connection
@@ -104,7 +104,7 @@ class Membership:
         late = self._running()
         # A remote worker joining (or any joining mid-test) is news; the master's own forked
         # workers joining at start-up are not: one INFO line per core would only be noise.
-        level = logging.INFO if late or getattr(self.options, "master", False) else logging.DEBUG
+        level = logging.INFO if late or self.options.master else logging.DEBUG
         log.log(level, "%s joined%s", worker.describe(), "; sharing the test out again" if late else "")
         self._send_welcome(worker, rejoined=False)
         if late:
@@ -145,7 +145,7 @@ class Membership:
             away = now - worker.lost_at
             if worker.index in {w.index for w in self.alive_workers()}:
                 worker.index = self._free_index()
-            worker.alive, worker.state, worker.lost_reason = True, "ready", ""
+            worker.alive, worker.state, worker.lost_reason = True, WorkerState.READY, ""
             worker.rejoins += 1
         if not same_test:
             worker.next_seq, worker.share = 1, {}
@@ -171,7 +171,7 @@ class Membership:
         if not worker.alive:
             return
         worker.alive = False
-        worker.state = "missing"
+        worker.state = WorkerState.MISSING
         worker.users = 0
         worker.lost_reason = reason
         worker.lost_at = time.monotonic()

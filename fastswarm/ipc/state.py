@@ -1,4 +1,5 @@
-"""What the master knows of a run and of each worker: ``RunState``, ``WorkerInfo``, ``Refusal``.
+"""What the master knows of a run and of each worker: ``RunState``, ``WorkerState``,
+``WorkerInfo``, ``Refusal``.
 
 Their own module, below ``coordinator.py`` and ``open_control.py``, which both use them.
 """
@@ -20,6 +21,21 @@ class RunState(enum.Enum):
     STOPPED = "stopped"
 
 
+class WorkerState(str, enum.Enum):
+    """Where a worker's test is, as its heartbeats say; ``MISSING`` is the master's own word for
+    a worker it lost. A ``str`` so that Locust-style ``runner.state == "running"`` holds."""
+
+    READY = "ready"
+    SPAWNING = "spawning"
+    RUNNING = "running"
+    STOPPING = "stopping"
+    STOPPED = "stopped"
+    MISSING = "missing"
+
+    def __str__(self) -> str:
+        return self.value
+
+
 @dataclass
 class WorkerInfo:
     """What the master knows of one worker.
@@ -35,7 +51,7 @@ class WorkerInfo:
     index: int
     pid: int
     hostname: str
-    state: str = "ready"
+    state: WorkerState = WorkerState.READY
     users: int = 0
     cpu_percent: float = 0.0
     loop_lag_ms: float = 0.0

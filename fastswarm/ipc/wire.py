@@ -43,9 +43,10 @@ from fastswarm.ipc.messages import (
     WorkerError,
 )
 from fastswarm.ipc.schema import Check, Invalid, integer, number, optional, text
+from fastswarm.ipc.state import WorkerState
 from fastswarm.ipc.wire_stats import MAX_ERROR, MAX_TRACEBACK, dump_interval, load_interval
 
-WORKER_STATES = ("ready", "spawning", "running", "stopping", "stopped")
+WORKER_STATES = tuple(s.value for s in WorkerState if s is not WorkerState.MISSING)  # what a worker may say
 ARRIVALS = tuple(a.value for a in Arrival)
 MAX_KEY = 1024  # a user class, option or custom message type name
 MAX_HOST = 2048

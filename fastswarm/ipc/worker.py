@@ -24,6 +24,7 @@ from typing import Any, assert_never
 import gevent
 
 from fastswarm.config.options import merge_remote_options
+from fastswarm.config.settings import Config
 from fastswarm.engine.loop_lag import LoopLagMeter
 from fastswarm.engine.open_model import OpenModelRunner
 from fastswarm.engine.process_meter import CpuMeter, resident_bytes
@@ -54,12 +55,14 @@ from fastswarm.ipc.messages import (
     WorkerError,
 )
 from fastswarm.ipc.peer_log import ThrottledLog
+from fastswarm.ipc.state import WorkerState
 from fastswarm.stats.recorder import Recorder
 from fastswarm.user.env import Environment, set_current
 
 log = logging.getLogger(__name__)
 
 MessageHandler = Callable[..., None]
+_MEASURING = (WorkerState.SPAWNING, WorkerState.RUNNING, WorkerState.STOPPING)  # states that report stats
 _TICK_S = 0.25  # how often the serve loop looks at the link when the master says nothing
 
 
@@ -67,7 +70,7 @@ class WorkerRunner:
     """The worker's side of the protocol; ``environment.runner`` in a worker process."""
 
     def __init__(
-        self, environment: Environment, channel: MasterLink, options: Any, forked: bool = False
+        self, environment: Environment, channel: MasterLink, options: Config, forked: bool = False
     ) -> None:
         self.environment = environment
         self.forked = forked
@@ -81,7 +84,7 @@ class WorkerRunner:
         self.users = UserRunner(environment, environment.user_classes)
         self.open = OpenModelRunner(environment, environment.user_classes)
         self._lag = LoopLagMeter()
-        self.state = "ready"
+        self.state = WorkerState.READY
         self.master_lost = False
         self._handlers: dict[str, MessageHandler] = {}
         self._stopping: gevent.Greenlet | None = None
@@ -144,7 +147,7 @@ class WorkerRunner:
                         self._stop(force=True)
                         return 1
                     case Quit():
-                        if self.state != "stopped" and self.state != "ready":
+                        if self.state not in (WorkerState.STOPPED, WorkerState.READY):
                             self._stop(force=True)
                         return 0
                     case _:
@@ -179,14 +182,14 @@ class WorkerRunner:
         env = self.environment
         match message:
             case Spawn():
-                if self.state in ("ready", "stopped"):
+                if self.state in (WorkerState.READY, WorkerState.STOPPED):
                     self.recorder.take_interval()  # what was recorded between tests is not this test's
                     env.events.test_start.fire(environment=env)
                 env.host = message.host or env.host
                 if self.open.running or self.open.user_count:
                     self.open.stop(timeout=0)  # an open-model test gives way
                     self.recorder.disable_open_model()
-                self.state = "spawning"
+                self.state = WorkerState.SPAWNING
                 self.users.apply(message.user_counts, message.spawn_rate, self._spawned)
             case StartOpen():
                 self._start_open(message)
@@ -226,18 +229,18 @@ class WorkerRunner:
             log.warning("worker %s: rejoined the master (worker %d)", self.client_id, message.worker_index)
             return
         log.warning("worker %s: joined the master afresh (worker %d)", self.client_id, message.worker_index)
-        if self.state not in ("ready", "stopped"):
+        if self.state not in (WorkerState.READY, WorkerState.STOPPED):
             self.users.stop(timeout=0)
             self.open.stop(timeout=0)
             env.events.test_stop.fire(environment=env)
         self.recorder.take_interval()  # another test's numbers: the new master must not get them
         self.recorder.disable_open_model()
-        self.state = "ready"
+        self.state = WorkerState.READY
 
     def _start_open(self, message: StartOpen) -> None:
         """Open model: pace this worker's share of the rate, with corrected latency recorded."""
         env = self.environment
-        if self.state in ("ready", "stopped"):
+        if self.state in (WorkerState.READY, WorkerState.STOPPED):
             self.recorder.take_interval()
             env.events.test_start.fire(environment=env)
         env.host = message.host or env.host
@@ -245,28 +248,28 @@ class WorkerRunner:
             self.users.stop(timeout=0)  # a closed-model test's users give way
         self.recorder.enable_open_model(self.open.planned_start, self.open.counters)
         self.open.start(message.spec(), message.phase)
-        self.state = "spawning"
+        self.state = WorkerState.SPAWNING
         self._spawned(self.user_count)
 
     def _spawned(self, users: int) -> None:
-        self.state = "running"
+        self.state = WorkerState.RUNNING
         self.channel.send(SpawningComplete(users))
         self.environment.events.spawning_complete.fire(user_count=users)
 
     def _stop(self, force: bool = False, stop_timeout: float | None = None) -> None:
         env = self.environment
         grace = 0.0 if force else (env.stop_timeout if stop_timeout is None else stop_timeout)
-        if self.state in ("ready", "stopped"):
+        if self.state in (WorkerState.READY, WorkerState.STOPPED):
             self.channel.send(Stopped())
             return
-        self.state = "stopping"
+        self.state = WorkerState.STOPPING
         env.events.test_stopping.fire(environment=env)
         self.users.stop(timeout=grace)
         self.open.stop(timeout=grace)
         env.events.test_stop.fire(environment=env)
         self._send_report()
         self.recorder.disable_open_model()
-        self.state = "stopped"
+        self.state = WorkerState.STOPPED
         self._stopping = None
         if not self.master_lost:
             self.channel.send(Stopped())
@@ -287,7 +290,7 @@ class WorkerRunner:
             next_at += interval
             # Cut off from the master, the recorder keeps one interval open instead of
             # making reports to hold: the backlog stays short however long it lasts.
-            if self.state in ("spawning", "running", "stopping") and self.channel.deliverable:
+            if self.state in _MEASURING and self.channel.deliverable:
                 self._send_report()
 
     def _send_report(self) -> None:
@@ -308,7 +311,7 @@ class WorkerRunner:
                 self.master_lost = True
                 return
             cpu = self._cpu.read()
-            self.channel.send(Heartbeat(self.user_count, cpu, self.state, self._loop_lag_ms))
+            self.channel.send(Heartbeat(self.user_count, cpu, self.state.value, self._loop_lag_ms))
             events = self.environment.events
             if events.heartbeat:
                 events.heartbeat.fire(client_id=self.client_id, timestamp=time.time())
@@ -319,7 +322,7 @@ class WorkerRunner:
 
 
 def run_worker(
-    options: Any,
+    options: Config,
     user_classes: list[Any],
     address: str,
     forked: bool = False,
@@ -336,8 +339,7 @@ def run_worker(
     worker_id = f"{hostname}-{pid}-{secrets.token_hex(3)}"  # unique even where pids repeat (containers)
     fp = fingerprint or Fingerprint("", "")
     hello = Hello(PROTOCOL_VERSION, pid, hostname, fp.tasks_sha256, fp.version, worker_id)
-    size_limit = getattr(options, "max_message_size", None)
-    link = MasterLink(address, hello, getattr(options, "master_timeout", 10.0), size_limit, keys)
+    link = MasterLink(address, hello, options.master_timeout, options.max_message_size, keys)
     link.open()
     try:
         reply = link.join(timeout_s=options.expect_workers_timeout)
@@ -352,9 +354,8 @@ def run_worker(
         if not isinstance(reply, Welcome):
             log.error("worker %s: expected a welcome, got %s", worker_id, type(reply).__name__)
             return 1
-        if dataclasses.is_dataclass(options) and not isinstance(options, type):
-            beat, timeout = reply.heartbeat_interval, reply.heartbeat_timeout
-            options = dataclasses.replace(options, heartbeat_interval=beat, heartbeat_timeout=timeout)
+        beat, timeout = reply.heartbeat_interval, reply.heartbeat_timeout
+        options = dataclasses.replace(options, heartbeat_interval=beat, heartbeat_timeout=timeout)
         env = Environment(
             role="worker",
             user_classes=user_classes,
