@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ def test_nothing_is_started_unless_asked_for(tmp_path: Path) -> None:
     services.start_web(_NoControl())  # type: ignore[arg-type]
     services.open_hdr_log(Aggregator())
     services.prepare_otel(lambda: RunGauges("ready", 0, 0, 0))
-    services.write_html(Aggregator(), RunInfo(0.0, 0.0, "", 0, 0))
+    services.write_reports(Aggregator(), RunInfo(0.0, 0.0, "", 0, 0), {})
     assert (services.web, services.log_ring, services.hdr_log, services.otel) == (None, None, None, None)
     assert list(tmp_path.iterdir()) == []
     services.close()
@@ -64,10 +65,15 @@ def test_the_hdr_log_listens_to_the_aggregator_and_close_ends_it(tmp_path: Path)
     assert path.read_text().startswith("#")
 
 
-def test_html_is_written_where_asked(tmp_path: Path) -> None:
-    path = tmp_path / "report.html"
-    SessionServices(Config(html_path=str(path))).write_html(Aggregator(), RunInfo(0.0, 1.0, "h", 1, 1))
-    assert "<html" in path.read_text().lower()
+def test_each_report_asked_for_is_written_with_the_extra_keys(tmp_path: Path) -> None:
+    config = Config(
+        html_path=str(tmp_path / "r.html"), json_path=str(tmp_path / "r.json"), csv_prefix=str(tmp_path / "r")
+    )
+    SessionServices(config).write_reports(Aggregator(), RunInfo(0.0, 1.0, "h", 1, 1), {"checks": []})
+    assert "<html" in (tmp_path / "r.html").read_text().lower()
+    assert json.loads((tmp_path / "r.json").read_text())["checks"] == []
+    csv_files = sorted(p.name for p in tmp_path.glob("r_*.csv"))
+    assert csv_files == ["r_failures.csv", "r_stats.csv", "r_stats_history.csv"]
 
 
 def test_a_busy_port_is_a_warning_in_a_headless_run_and_an_error_otherwise(

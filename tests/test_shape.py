@@ -276,3 +276,12 @@ def test_a_malformed_tick_ends_the_run_with_exit_2(tmp_path: Path, target: Targe
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["shape"]["stages"][0]["users"] == 1
     assert report["totals"]["requests"] > 0
+
+
+def test_the_flags_a_shape_overrides_are_the_ones_given() -> None:
+    from fastswarm.config.settings import Config
+    from fastswarm.master.shape_driver import flags_a_shape_ignores
+
+    assert flags_a_shape_ignores(Config()) == []
+    assert flags_a_shape_ignores(Config(users=5, run_time=10.0)) == ["-u", "-t"]
+    assert flags_a_shape_ignores(Config(spawn_rate=3.0)) == ["-r"]

@@ -39,7 +39,7 @@ from fastswarm.master.preflight import check_before_start
 from fastswarm.master.remote import master_keys, run_remote_workers
 from fastswarm.master.services import SessionServices
 from fastswarm.master.session_control import TestControl, print_live_tables
-from fastswarm.master.shape_driver import ShapeDriver
+from fastswarm.master.shape_driver import ShapeDriver, flags_a_shape_ignores
 from fastswarm.stats import report
 from fastswarm.stats.aggregator import Aggregator
 from fastswarm.stats.open_console import format_open_summary
@@ -210,16 +210,7 @@ class MasterSession:
         """Let the tasks file's LoadTestShape drive users (or rate) and the end of the run."""
         config, shape_class = self.config, self.tasks.shape_class
         assert shape_class is not None
-        defaults = Config()
-        ignored = [
-            flag
-            for flag, given, default in (
-                ("-u", config.users, defaults.users),
-                ("-r", config.spawn_rate, defaults.spawn_rate),
-                ("-t", config.run_time, defaults.run_time),
-            )
-            if given != default
-        ]
+        ignored = flags_a_shape_ignores(config)
         if ignored:
             print(
                 f"fastswarm: warning: {shape_class.__name__} drives this run; {', '.join(ignored)} ignored",
@@ -290,11 +281,7 @@ class MasterSession:
             "workers_rejoined": list(self.rejoined),
             **self._report_extra(results),
         }
-        if config.json_path:
-            report.write_json_report(config.json_path, report.build_json_report(aggregator, run_info, extra))
-        if config.csv_prefix:
-            report.write_csv(config.csv_prefix, aggregator)
-        self.services.write_html(aggregator, run_info)
+        self.services.write_reports(aggregator, run_info, extra)
         for line in self.lost:
             print(f"fastswarm: error: {line}", file=sys.stderr)
         code = 0

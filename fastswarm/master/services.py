@@ -1,4 +1,4 @@
-"""What the master serves and writes beside the test: the status endpoint, --hdr-log, --otel, --html.
+"""What the master serves and writes beside the test: the status endpoint, --hdr-log, --otel, reports.
 
 ``MasterSession`` (run.py) owns one ``SessionServices``. Each service is checked before it
 is needed, so a bad path or a missing package ends the run before any load is sent, and
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from fastswarm.exception import ConfigError
 from fastswarm.master.otel import OtelPusher, load_otel, resolve_endpoint
+from fastswarm.stats import report
 from fastswarm.stats.hdr_log import HdrLogWriter
 from fastswarm.stats.histogram import LatencyHistogram
 from fastswarm.stats.html_report import build_html_report, write_html_report
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 
 
 class SessionServices:
-    """The status endpoint, the HdrHistogram log, the OTLP push and the HTML report of one master."""
+    """The status endpoint, the HdrHistogram log, the OTLP push and the end-of-run reports of one master."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -112,9 +113,15 @@ class SessionServices:
         if self.otel is not None:
             self.otel.finish()
 
-    def write_html(self, aggregator: Aggregator, run: RunInfo) -> None:
-        if self.config.html_path:
-            write_html_report(self.config.html_path, build_html_report(aggregator, run))
+    def write_reports(self, aggregator: Aggregator, run: RunInfo, extra: dict[str, object]) -> None:
+        """The end-of-run files asked for: --json (with ``extra`` keys), --csv, --html."""
+        config = self.config
+        if config.json_path:
+            report.write_json_report(config.json_path, report.build_json_report(aggregator, run, extra))
+        if config.csv_prefix:
+            report.write_csv(config.csv_prefix, aggregator)
+        if config.html_path:
+            write_html_report(config.html_path, build_html_report(aggregator, run))
 
     def close(self) -> None:
         """Stop serving and close the files (the master is exiting)."""

@@ -18,6 +18,7 @@ from typing import Any
 import gevent
 
 from fastswarm.config.open_spec import OpenSpec
+from fastswarm.config.settings import Config
 from fastswarm.exception import FastswarmError, TasksFileError
 from fastswarm.user.shape import LoadTestShape
 
@@ -85,6 +86,17 @@ def _number(value: Any, where: str, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TasksFileError(f"{where} returned {what}={value!r}; expected a number")
     return float(value)
+
+
+def flags_a_shape_ignores(config: Config) -> list[str]:
+    """The flags given that a shape overrides (-u, -r, -t), to warn about."""
+    defaults = Config()
+    given = (
+        ("-u", config.users, defaults.users),
+        ("-r", config.spawn_rate, defaults.spawn_rate),
+        ("-t", config.run_time, defaults.run_time),
+    )
+    return [flag for flag, value, default in given if value != default]
 
 
 class ShapeDriver:
