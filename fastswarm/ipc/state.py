@@ -1,7 +1,7 @@
 """What the master knows of a run and of each worker: ``RunState``, ``WorkerState``,
 ``WorkerInfo``, ``Refusal``.
 
-Their own module, below ``coordinator.py`` and ``open_control.py``, which both use them.
+Their own module, below ``coordinator.py`` and the helpers it owns, which all use them.
 """
 
 from __future__ import annotations
