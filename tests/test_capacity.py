@@ -136,3 +136,13 @@ def test_one_lag_spike_does_not_invalidate_a_step_but_a_saturated_step_does() ->
     for cpu in (95.0, 97.0, 40.0):
         busy.observe([("0", 30.0, 1.0), ("1", cpu, 1.0)])
     assert busy.limited and busy.reason == "worker 1 CPU 95% > 90%"
+
+
+def test_saturation_judges_by_the_limits_it_is_given() -> None:
+    from fastswarm.master.capacity import Saturation
+
+    strict = Saturation(cpu_limit=50.0, lag_limit_ms=10.0)
+    strict.observe([("0", 60.0, 1.0)])
+    strict.observe([("0", 20.0, 12.0)])
+    assert strict.limited and strict.reason == "worker 0 CPU 60% > 50%"
+    assert strict.saturated == 2

@@ -10,6 +10,7 @@ from typing import Any
 import gevent
 import pytest
 
+from fastswarm.config.open_spec import OpenSpec
 from fastswarm.engine.open_model import OpenModelRunner
 from fastswarm.env import Environment
 from fastswarm.event import Events
@@ -44,7 +45,7 @@ def test_full_pool_drops_arrivals_and_reuses_users() -> None:
     Slow.starts = Slow.iterations = 0
     runner = OpenModelRunner(_env(), [Slow])
     # 100/s for 0.5 s = 50 arrivals; 2 users busy 50 ms each can take about 20 of them.
-    runner.start(100.0, max_users=2, duration_s=0.5)
+    runner.start(OpenSpec(100.0, max_users=2, duration_s=0.5))
     gevent.sleep(0.8)
     planned = runner.schedule.planned_count if runner.schedule else 0
     counters = runner.counters
@@ -61,7 +62,7 @@ def test_full_pool_drops_arrivals_and_reuses_users() -> None:
 def test_idle_users_are_reused_and_none_dropped_when_the_pool_suffices() -> None:
     Slow.starts = Slow.iterations = 0
     runner = OpenModelRunner(_env(), [Slow])
-    runner.start(40.0, max_users=10, duration_s=0.5)  # 20 arrivals, each user busy 50 ms
+    runner.start(OpenSpec(40.0, max_users=10, duration_s=0.5))  # 20 arrivals, each user busy 50 ms
     gevent.sleep(0.8)
     assert runner.counters.iterations == 20 and runner.counters.dropped == 0
     assert Slow.starts <= 4  # 40/s * 50 ms = 2 busy at a time, plus slack
@@ -71,7 +72,7 @@ def test_idle_users_are_reused_and_none_dropped_when_the_pool_suffices() -> None
 def test_set_rate_changes_the_pace_live() -> None:
     Slow.starts = Slow.iterations = 0
     runner = OpenModelRunner(_env(), [Slow])
-    runner.start(1.0, max_users=50)
+    runner.start(OpenSpec(1.0, max_users=50))
     gevent.sleep(0.3)
     assert runner.counters.iterations == 1
     runner.set_rate(100.0)  # the pacer was asleep for a second: it must wake and re-plan

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from fastswarm import User, constant, task
+from fastswarm.config.open_spec import OpenSpec
 from fastswarm.config.settings import Config
 from fastswarm.engine.arrivals import ArrivalSchedule
 from fastswarm.engine.distribution import users_per_class
@@ -261,7 +262,7 @@ def test_open_model_rate_and_ramp_are_split_anew_when_workers_change() -> None:
     runner, out = _master(expect=2)
     a, b = _join(runner, "a"), _join(runner, "b")
     runner.wait_for_workers(2, timeout=0.1)
-    runner.start_open(100.0, rate_end=300.0, ramp_s=100.0, duration_s=600.0)
+    runner.start_open(OpenSpec(100.0, rate_end=300.0, ramp_s=100.0, duration_s=600.0))
     starts = dict(out.take(StartOpen))
     assert [starts[i].rate for i in (a, b)] == [50.0, 50.0]
     assert [starts[i].phase for i in (a, b)] == [0.0, 0.5]

@@ -11,8 +11,9 @@ import pytest
 from gevent.event import Event
 
 from fastswarm import LoadTestShape
+from fastswarm.config.open_spec import Arrival, OpenSpec
 from fastswarm.engine.distribution import users_per_class_among
-from fastswarm.exceptions import ConfigError, TasksFileError
+from fastswarm.exceptions import TasksFileError
 from fastswarm.master.loader import load
 from fastswarm.master.shape_driver import ShapeDriver, Stage, parse_tick
 from tests.conftest import Target, run_fastswarm
@@ -31,15 +32,20 @@ class C:
 
 
 class FakeRunner:
-    """Records the commands a driver gives; ``open`` adds the open-model commands."""
+    """Records the commands a driver gives."""
 
-    def __init__(self, open_model: bool = False) -> None:
+    def __init__(self) -> None:
         self.environment = SimpleNamespace(user_classes=[A, B, C])
         self.calls: list[tuple[Any, ...]] = []
         self.user_count = 0
-        if open_model:
-            self.start_open = lambda rate, host=None: self.calls.append(("start_open", rate, host))
-            self.set_rate = lambda rate: self.calls.append(("set_rate", rate))
+        self.specs: list[OpenSpec] = []
+
+    def start_open(self, spec: OpenSpec, host: str | None = None) -> None:
+        self.specs.append(spec)
+        self.calls.append(("start_open", spec.rate, host))
+
+    def set_rate(self, rate: float) -> None:
+        self.calls.append(("set_rate", rate))
 
     def start(self, users: int, spawn_rate: float, host: str | None = None, user_classes: Any = None) -> None:
         names = [c.__name__ for c in user_classes] if user_classes is not None else None
@@ -62,9 +68,9 @@ class Steps(LoadTestShape):
         return self.values[index] if index < len(self.values) else None
 
 
-def _drive(shape: LoadTestShape, runner: FakeRunner, timeout: float = 10.0) -> ShapeDriver:
+def _drive(shape: LoadTestShape, runner: FakeRunner, timeout: float = 10.0, **options: Any) -> ShapeDriver:
     done = Event()
-    driver = ShapeDriver(shape, runner, "http://127.0.0.1:1", done.set)
+    driver = ShapeDriver(shape, runner, "http://127.0.0.1:1", done.set, **options)
     driver.start()
     assert done.wait(timeout), "the shape never said stop"
     return driver
@@ -121,20 +127,25 @@ def test_short_stages_are_each_applied_in_order_then_none_stops() -> None:
 
 
 def test_rates_use_the_open_model_commands() -> None:
-    runner = FakeRunner(open_model=True)
+    runner = FakeRunner()
     driver = _drive(Steps([{"rate": 100}, {"rate": 250.5}]), runner)
     assert runner.calls == [("start_open", 100.0, "http://127.0.0.1:1"), ("set_rate", 250.5)]
     assert [s.to_json()["rate"] for s in driver.stages] == [100.0, 250.5]
+    assert runner.specs == [OpenSpec(100.0)]  # flat, until the shape says otherwise
 
 
-def test_a_rate_without_the_open_model_is_a_clear_error() -> None:
-    driver = _drive(Steps([{"rate": 100}]), FakeRunner(open_model=False))
-    assert isinstance(driver.error, ConfigError)
-    assert "asked for a rate" in str(driver.error)
+def test_a_rate_stage_starts_the_runs_arrivals_and_user_cap() -> None:
+    runner = FakeRunner()
+
+    def plan(rate: float) -> OpenSpec:
+        return OpenSpec(rate, arrival=Arrival.POISSON, max_users=7)
+
+    _drive(Steps([{"rate": 40}]), runner, open_spec=plan)
+    assert runner.specs == [OpenSpec(40.0, arrival=Arrival.POISSON, max_users=7)]
 
 
 def test_switching_models_is_refused() -> None:
-    driver = _drive(Steps([(1, 1.0), {"rate": 5}]), FakeRunner(open_model=True))
+    driver = _drive(Steps([(1, 1.0), {"rate": 5}]), FakeRunner())
     assert isinstance(driver.error, TasksFileError)
     assert "switched from users to a rate" in str(driver.error)
 
@@ -265,3 +276,12 @@ def test_a_malformed_tick_ends_the_run_with_exit_2(tmp_path: Path, target: Targe
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["shape"]["stages"][0]["users"] == 1
     assert report["totals"]["requests"] > 0
+
+
+def test_the_flags_a_shape_overrides_are_the_ones_given() -> None:
+    from fastswarm.config.settings import Config
+    from fastswarm.master.shape_driver import flags_a_shape_ignores
+
+    assert flags_a_shape_ignores(Config()) == []
+    assert flags_a_shape_ignores(Config(users=5, run_time=10.0)) == ["-u", "-t"]
+    assert flags_a_shape_ignores(Config(spawn_rate=3.0)) == ["-r"]

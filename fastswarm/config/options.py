@@ -186,9 +186,9 @@ def apply_custom_options(config: Config, events: ParserEvents) -> Config:
     )
 
 
-def shareable_options(config: Any) -> dict[str, Any]:
+def shareable_options(config: Config) -> dict[str, Any]:
     """The custom option values a master sends its workers (those that cross the wire as they are)."""
-    extra = getattr(config, "extra_options", None) or {}
+    extra = config.extra_options
     plain = (str, int, float, bool, type(None))
     return {
         k: v
@@ -197,9 +197,8 @@ def shareable_options(config: Any) -> dict[str, Any]:
     }
 
 
-def merge_remote_options(config: Any, options: dict[str, Any] | None) -> Any:
+def merge_remote_options(config: Config, options: dict[str, Any] | None) -> Config:
     """A remote worker takes the master's custom option values (as Locust's workers do)."""
-    extra = getattr(config, "extra_options", None)
-    if not options or extra is None:
+    if not options:
         return config
-    return dataclasses.replace(config, extra_options={**extra, **options})
+    return dataclasses.replace(config, extra_options={**config.extra_options, **options})

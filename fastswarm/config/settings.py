@@ -8,6 +8,7 @@ that order and ``cli.py`` turns the result into a Config. Errors name the settin
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import re
 import sys
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from fastswarm.config.base_url import base_url_problem
+from fastswarm.config.open_spec import Arrival, OpenSpec
 from fastswarm.exception import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -59,7 +61,7 @@ def parse_rate(text: str | float | int, setting: str = "--rate") -> tuple[float,
         values = [float(part) for part in parts]
     except ValueError:
         raise ConfigError(f"{setting}: {text!r} is not a rate (examples: 200, 100:2000)") from None
-    if len(values) not in (1, 2) or any(v <= 0 for v in values):
+    if len(values) not in (1, 2) or not all(0 < v < math.inf for v in values):
         raise ConfigError(f"{setting}: {text!r} must be R or R1:R2 with each rate > 0")
     return (values[0], values[-1])
 
@@ -189,7 +191,7 @@ class Config:
     max_names: int = 2000  # distinct (method, name) rows; later names share an "(other)" row
     # open model and pass/fail checks
     rate: tuple[float, float] | None = None
-    arrival: str = "uniform"
+    arrival: Arrival = Arrival.UNIFORM
     ramp: float | None = None
     max_users: int = 1000
     checks: tuple[str, ...] = ()
@@ -260,8 +262,10 @@ class Config:
             raise ConfigError("--max-names: must be at least 1")
         if self.ramp is not None and self.rate is None:
             raise ConfigError("--ramp: needs --rate R1:R2")
-        if self.arrival not in ("uniform", "poisson"):
-            raise ConfigError("--arrival: must be uniform or poisson")
+        try:
+            object.__setattr__(self, "arrival", Arrival(self.arrival))  # the command line gives a str
+        except ValueError:
+            raise ConfigError(f"--arrival: must be {' or '.join(a.value for a in Arrival)}") from None
         for name in self.web_allow_hosts:
             if not _ALLOW_HOST.fullmatch(name):
                 raise ConfigError(
@@ -277,6 +281,18 @@ class Config:
             parse_checks(self.checks)
             parse_checks(self.slos)
         self._check_capacity()
+
+    def open_spec(self) -> OpenSpec:
+        """The open model's plan from --rate R[:R2] (over --ramp), --arrival, --max-users, --run-time."""
+        if self.rate is None:
+            raise ConfigError("--rate: not given")
+        start, end = self.rate
+        return OpenSpec(start, end, self.ramp or 0.0, self.arrival, self.max_users, self.run_time)
+
+    def flat_open_spec(self, rate: float) -> OpenSpec:
+        """``rate`` iterations/s with --arrival and --max-users until stopped: a rate a load shape,
+        a capacity search or the UI sets."""
+        return OpenSpec(rate, arrival=self.arrival, max_users=self.max_users)
 
     def _check_heartbeats(self) -> None:
         if not 0.01 <= self.heartbeat_interval <= 3600:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import random
 
-ARRIVALS = ("uniform", "poisson")
+from fastswarm.config.open_spec import Arrival
 
 
 class RateProfile:
@@ -95,17 +95,20 @@ class ArrivalSchedule:
         rate: float,
         rate_end: float | None = None,
         ramp_s: float = 0.0,
-        arrival: str = "uniform",
+        arrival: Arrival | str = Arrival.UNIFORM,
         phase: float = 0.0,
         duration_s: float | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        if arrival not in ARRIVALS:
-            raise ValueError(f"arrival must be one of {ARRIVALS}, got {arrival!r}")
+        try:
+            kind = Arrival(arrival)
+        except ValueError:
+            names = [a.value for a in Arrival]
+            raise ValueError(f"arrival must be one of {names}, got {arrival!r}") from None
         if not 0.0 <= phase < 1.0:
             raise ValueError(f"phase must be in [0, 1), got {phase!r}")
         self.profile = RateProfile(rate, rate_end, ramp_s)
-        self.poisson = arrival == "poisson"
+        self.poisson = kind is Arrival.POISSON
         self.duration_s = duration_s
         self._rng = rng or random.Random()
         self._index = 0

@@ -31,6 +31,7 @@ from fastswarm.stats.open_stats import ArrivalCounters
 _BURST = 64  # the most arrivals handed out in a row before the pacer yields to the loop
 
 if TYPE_CHECKING:
+    from fastswarm.config.open_spec import OpenSpec
     from fastswarm.user.env import Environment
     from fastswarm.user.users import User
 
@@ -80,21 +81,14 @@ class OpenModelRunner:
 
     # -- control --
 
-    def start(
-        self,
-        rate: float,
-        rate_end: float | None = None,
-        ramp_s: float = 0.0,
-        arrival: str = "uniform",
-        max_users: int = 1000,
-        phase: float = 0.0,
-        duration_s: float | None = None,
-        rng: random.Random | None = None,
-    ) -> None:
-        """Begin pacing ``rate`` arrivals/s (ramping to ``rate_end`` over ``ramp_s``) from now."""
+    def start(self, spec: OpenSpec, phase: float = 0.0, rng: random.Random | None = None) -> None:
+        """Begin pacing ``spec`` (this worker's share of the rate and of the user cap) from now;
+        ``phase`` (0..1) shifts uniform arrivals so that the workers' streams interleave."""
         self._kill_pacer()
-        self.max_users = max(1, max_users)
-        self.schedule = ArrivalSchedule(rate, rate_end, ramp_s, arrival, phase, duration_s, rng)
+        self.max_users = spec.max_users
+        self.schedule = ArrivalSchedule(
+            spec.rate, spec.rate_end, spec.ramp_s, spec.arrival, phase, spec.duration_s, rng
+        )
         self.started_at = time.perf_counter()
         self._pacer = gevent.spawn(self._pace, self.schedule)
 

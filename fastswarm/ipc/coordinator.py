@@ -8,7 +8,7 @@ a handler (the tasks file's ``register_message`` handlers included) is logged wi
 traceback and the next message is taken.
 
 Joins, losses and rejoins, and sharing a test out again when the live workers change, are
-``membership.py``'s; the open model's commands are ``open_control.py``'s.
+``membership.py``'s; the open model's plan and each worker's share of it are ``open_planner.py``'s.
 """
 
 from __future__ import annotations
@@ -21,22 +21,19 @@ from typing import Any, assert_never
 import gevent
 from gevent.event import Event
 
-from fastswarm.engine.distribution import (
-    split_across_workers,
-    split_rate,
-    users_per_class,
-    users_per_class_among,
-)
+from fastswarm.config.open_spec import OpenSpec
+from fastswarm.config.settings import Config
+from fastswarm.engine.distribution import users_per_class, users_per_class_among
 from fastswarm.engine.state import RunState
 from fastswarm.exception import ProtocolError
 from fastswarm.ipc.admission import Door, Fingerprint
 from fastswarm.ipc.channel import MasterChannel
+from fastswarm.ipc.custom_messages import CustomHandlers
 from fastswarm.ipc.master_api import MasterRunnerApi
 from fastswarm.ipc.membership import Membership
 from fastswarm.ipc.messages import (
     Ack,
     Custom,
-    CustomMessage,
     Heartbeat,
     Hello,
     Message,
@@ -53,9 +50,10 @@ from fastswarm.ipc.messages import (
     Welcome,
     WorkerError,
 )
-from fastswarm.ipc.open_control import OpenModelControl
+from fastswarm.ipc.open_planner import OpenPlanner
 from fastswarm.ipc.peer_log import ThrottledLog
 from fastswarm.ipc.state import WorkerInfo
+from fastswarm.ipc.user_dealer import UserDealer
 from fastswarm.ipc.wire import BadMessage
 from fastswarm.stats.aggregator import Aggregator
 from fastswarm.user.env import Environment
@@ -63,7 +61,7 @@ from fastswarm.user.env import Environment
 log = logging.getLogger(__name__)
 
 
-class MasterRunner(MasterRunnerApi, Membership, OpenModelControl):
+class MasterRunner(MasterRunnerApi, Membership):
     """Coordinates the workers; ``environment.runner`` in the master. Generates no load."""
 
     def __init__(
@@ -71,7 +69,7 @@ class MasterRunner(MasterRunnerApi, Membership, OpenModelControl):
         environment: Environment,
         channel: MasterChannel,
         aggregator: Aggregator,
-        options: Any,
+        options: Config,
         fingerprint: Fingerprint | None = None,
     ) -> None:
         """``fingerprint``: what workers must run (None: any tasks file and version)."""
@@ -82,23 +80,27 @@ class MasterRunner(MasterRunnerApi, Membership, OpenModelControl):
         self.state = RunState.WAITING
         self.workers: dict[bytes, WorkerInfo] = {}
         self.target_users = 0
-        self.spawn_rate = options.spawn_rate
         self.worker_errors: list[WorkerError] = []
         self.on_worker_lost: Callable[[WorkerInfo, str], None] | None = None
         # (worker, seconds it was away, or None when it reconnected before it was missed)
         self.on_worker_rejoined: Callable[[WorkerInfo, float | None], None] | None = None
         self.test_generation = 0  # counts tests: a worker's reports belong to the one it was given
-        self._class_counts: dict[str, int] = {}  # the closed test's users per class, all workers
-        self._handlers: dict[str, Callable[..., None]] = {}
         self._greenlets: list[gevent.Greenlet] = []
         self._changed = Event()
         self._expected = options.expect_workers
         self.protocol_errors = 0  # messages dropped as malformed, unexpected or from strangers
         self._peer_log = ThrottledLog(log)
-        self.door = Door(fingerprint, bool(getattr(options, "allow_mismatch", False)), self._peer_log)
-        self.init_open_model()
+        self.door = Door(fingerprint, options.allow_mismatch, self._peer_log)
+        self.custom = CustomHandlers(environment, self._peer_log)
+        self.dealer = UserDealer(channel.send, self._expected, options.spawn_rate)  # the closed model
+        self.open = OpenPlanner(channel.send)  # the open model
         self.init_membership()
         self.init_runner_api()
+
+    @property
+    def spawn_rate(self) -> float:
+        """The closed model's users started (or stopped) per second, in all."""
+        return self.dealer.spawn_rate
 
     # -- lifecycle --
     def start_serving(self) -> None:
@@ -155,54 +157,61 @@ class MasterRunner(MasterRunnerApi, Membership, OpenModelControl):
         env = self.environment
         self._workers_by_index()
         self._begin_test(host)
-        self.target_users, self.spawn_rate = users, spawn_rate
-        self.open_model, self.aggregator.target_rate = False, None
+        self.target_users = users
+        self.open.end()
+        self.aggregator.target_rate = None
         if user_classes is None:
-            self._class_counts = users_per_class(env.user_classes, users)
+            counts = users_per_class(env.user_classes, users)
         else:
-            self._class_counts = users_per_class_among(env.user_classes, user_classes, users)
+            counts = users_per_class_among(env.user_classes, user_classes, users)
+        self.dealer.plan(counts, spawn_rate)
         self._deal(from_zero=True)
         self.watch_spawning()
+
+    def start_open(self, spec: OpenSpec, host: str | None = None) -> None:
+        """Start an open-model test: ``spec.rate`` iterations/s in all, each of the N live
+        workers pacing rate/N with its share of ``spec.max_users`` (``open_planner.py``)."""
+        workers = self._workers_by_index()
+        self._begin_test(host)
+        self.target_users, self.state = 0, RunState.SPAWNING
+        self.open.start(spec, workers, self.test_generation, self.environment.host)
+        self.aggregator.target_rate = spec.rate
+
+    def set_rate(self, rate: float) -> None:
+        """Change the total arrival rate now (split among the live workers); starts an
+        open-model test (--arrival, --max-users) when none is running."""
+        if not self.open.active or self.state not in (RunState.SPAWNING, RunState.RUNNING):
+            self.start_open(self.options.flat_open_spec(rate))
+            return
+        self.open.set_rate(rate)
+        self.aggregator.target_rate = rate
+        self.rebalance()  # a worker that has not started pacing yet starts now
+
+    @property
+    def target_rate(self) -> float | None:
+        """The total arrival rate asked for now (iterations/s), None outside the open model."""
+        return self.open.target_rate()
 
     def rebalance(self) -> None:
         """Share the running test out again among the live workers (one joined, rejoined or
         was lost): users move at the spawn rate, the open model's rate is split anew."""
         if self.state not in (RunState.SPAWNING, RunState.RUNNING) or not self.alive_workers():
             return
-        if self.open_model:
-            self.rebalance_open()
+        if self.open.active:
+            self.open.rebalance(self.alive_workers(), self.test_generation, self.environment.host)
         else:
             self._deal(from_zero=False)
 
     def _deal(self, from_zero: bool) -> None:
-        """Send each live worker whose share changed a Spawn with it.
-
-        The spawn rate is split so that every worker's ramp ends together: in proportion to
-        each one's users when a test starts (``from_zero``), else to the users each one must
-        start or stop, so moving users never goes faster than ``--spawn-rate`` in all.
-        """
-        workers = sorted(self.alive_workers(), key=lambda w: w.index)
-        shares = split_across_workers(self._class_counts, len(workers))
-        totals = [sum(share.values()) for share in shares]
-        had = [sum(w.share.values()) for w in workers]
-        moves = totals if from_zero else [abs(t - h) for t, h in zip(totals, had, strict=True)]
-        rates = split_rate(self.spawn_rate, moves)
-        for worker, share, rate in zip(workers, shares, rates, strict=True):
-            if not from_zero and share == worker.share and worker.assigned_test == self.test_generation:
-                continue
-            worker.share, worker.assigned_test = share, self.test_generation
-            worker.spawned = worker.stopped = False
-            self.state = worker.state = RunState.SPAWNING
-            rate = rate or self.spawn_rate  # a worker with nothing to change still needs a rate > 0
-            self.channel.send(worker.identity, Spawn(share, rate, self.environment.host, self._expected))
+        if self.dealer.deal(self.alive_workers(), self.test_generation, self.environment.host, from_zero):
+            self.state = RunState.SPAWNING
 
     def _resend_share(self, worker: WorkerInfo) -> None:
         """Send a worker that reconnected its part again (its old connection may have lost it)."""
-        if self.open_model:
-            self.resend_rate(worker)
-        elif worker.assigned_test == self.test_generation:
-            spawn = Spawn(worker.share, self.spawn_rate, self.environment.host, self._expected)
-            self.channel.send(worker.identity, spawn)
+        if self.open.active:
+            self.open.resend(worker, self.worker_count, self.test_generation)
+        else:
+            self.dealer.resend(worker, self.test_generation, self.environment.host)
 
     def send_stop(self, force: bool) -> None:
         """Tell every live worker to stop its users (at once when ``force``); does not wait."""
@@ -312,8 +321,10 @@ class MasterRunner(MasterRunnerApi, Membership, OpenModelControl):
                     return  # from a lost worker's connection, before it says Hello again
                 worker.users, worker.cpu_percent = message.users, message.cpu_percent
                 worker.loop_lag_ms = message.loop_lag_ms
-                worker.state = RunState(message.state or worker.state)  # wire.py allows only its values
-                if worker.state in (RunState.SPAWNING, RunState.RUNNING):  # was the generator the limit?
+                if message.state:  # checked by wire.decode: one of WORKER_STATES
+                    worker.state = RunState(message.state)
+                # the self-check: was the generator the limit?
+                if message.state in (RunState.SPAWNING, RunState.RUNNING):
                     self.aggregator.generator.observe(
                         str(worker.index), message.cpu_percent, message.loop_lag_ms
                     )
@@ -335,7 +346,7 @@ class MasterRunner(MasterRunnerApi, Membership, OpenModelControl):
                 log.error("%s: %s: %s", worker.describe(), message.kind, message.message)
             case Custom():
                 assert worker is not None
-                self._dispatch_custom(worker, message)
+                self.custom.dispatch(message, worker.client_id, worker.describe())
             case Quit():  # the worker's tasks file called runner.quit(): it has stopped and is leaving
                 assert worker is not None
                 self.mark_lost(worker, "it quit (runner.quit() in its tasks file)")
@@ -346,32 +357,13 @@ class MasterRunner(MasterRunnerApi, Membership, OpenModelControl):
             case _:
                 assert_never(message)
 
-    def _dispatch_custom(self, worker: WorkerInfo, message: Custom) -> None:
-        handler = self._handlers.get(message.type)
-        if handler is None:
-            key = ("custom", message.type[:40])
-            self._peer_log.log(logging.WARNING, key, "no handler for custom message %r", message.type)
-            return
-        msg = CustomMessage(message.type, message.data, worker.client_id)
-        try:
-            handler(environment=self.environment, msg=msg)
-        except Exception:  # noqa: BLE001 - the tasks file's code: logged, the inbox carries on
-            self._peer_log.log(
-                logging.ERROR,
-                ("custom", message.type[:40]),
-                "the handler of custom message %r (from %s) raised; carrying on",
-                message.type,
-                worker.describe(),
-                exc_info=True,
-            )
-
     def _heartbeat_loop(self) -> None:
         interval, timeout = self.options.heartbeat_interval, self.options.heartbeat_timeout
         while True:
             gevent.sleep(interval)
             now = time.monotonic()
             self.aggregator.users = self.user_count
-            if self.open_model:
+            if self.open.active:
                 self.aggregator.target_rate = self.target_rate
             for worker in self.alive_workers():
                 if now - worker.last_seen > timeout:

@@ -17,9 +17,11 @@ from typing import Any
 import gevent
 from gevent.event import Event
 
+from fastswarm.config.settings import Config
 from fastswarm.engine.lifetime import Lifetime
 from fastswarm.engine.state import RunState
 from fastswarm.ipc.channel import MasterChannel
+from fastswarm.ipc.custom_messages import CustomHandlers
 from fastswarm.ipc.messages import Custom
 from fastswarm.ipc.state import WorkerInfo
 from fastswarm.stats.aggregator import Aggregator
@@ -103,11 +105,11 @@ class MasterRunnerApi:
 
     channel: MasterChannel
     aggregator: Aggregator
-    options: Any
+    options: Config
     state: RunState
     workers: dict[bytes, WorkerInfo]
     target_users: int
-    _handlers: dict[str, Callable[..., None]]
+    custom: CustomHandlers
     _changed: Event
 
     def alive_workers(self) -> list[WorkerInfo]:  # pragma: no cover - MasterRunner's
@@ -181,12 +183,9 @@ class MasterRunnerApi:
     def register_message(
         self, msg_type: str, listener: Callable[..., None], concurrent: bool = False
     ) -> None:
-        """Call ``listener(environment=, msg=)`` when a worker sends ``msg_type``.
-
-        ``concurrent=True`` runs it in its own greenlet, so a slow handler does not hold up
-        the inbox (Locust's flag).
-        """
-        self._handlers[msg_type] = (lambda **kw: gevent.spawn(listener, **kw)) if concurrent else listener
+        """Call ``listener(environment=, msg=)`` when a worker sends ``msg_type`` (``concurrent``:
+        in its own greenlet, so a slow handler does not hold up the inbox; Locust's flag)."""
+        self.custom.register(msg_type, listener, concurrent)
 
     def send_message(self, msg_type: str, data: Any = None, client_id: str | None = None) -> None:
         """Send a custom message to one worker (by client_id) or to all."""

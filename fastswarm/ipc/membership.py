@@ -22,11 +22,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
 
 from gevent.event import Event
 
 from fastswarm.config.options import shareable_options
+from fastswarm.config.settings import Config
 from fastswarm.engine.state import RunState
 from fastswarm.ipc.admission import Door
 from fastswarm.ipc.channel import MasterChannel
@@ -46,17 +46,15 @@ class Membership:
     environment: Environment
     channel: MasterChannel
     aggregator: Aggregator
-    options: Any
+    options: Config
     state: RunState
     door: Door
     workers: dict[bytes, WorkerInfo]  # by the identity of each worker's first connection
-    spawn_rate: float
     test_generation: int
     on_worker_lost: Callable[[WorkerInfo, str], None] | None
     on_worker_rejoined: Callable[[WorkerInfo, float | None], None] | None
     _changed: Event
     _expected: int
-    _class_counts: dict[str, int]
 
     def alive_workers(self) -> list[WorkerInfo]:  # pragma: no cover - MasterRunner's
         raise NotImplementedError
@@ -107,7 +105,7 @@ class Membership:
         late = self._running()
         # A remote worker joining (or any joining mid-test) is news; the master's own forked
         # workers joining at start-up are not: one INFO line per core would only be noise.
-        level = logging.INFO if late or getattr(self.options, "master", False) else logging.DEBUG
+        level = logging.INFO if late or self.options.master else logging.DEBUG
         log.log(level, "%s joined%s", worker.describe(), "; sharing the test out again" if late else "")
         self._send_welcome(worker, rejoined=False)
         if late:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from fastswarm.config.open_spec import Arrival, OpenSpec
 from fastswarm.stats.model import IntervalStats
 
 PROTOCOL_VERSION = 3
@@ -183,6 +184,11 @@ class StartOpen:
     phase: float
     duration_s: float
     host: str | None
+
+    def spec(self) -> OpenSpec:
+        """This worker's share as the engine takes it (``duration_s`` 0 on the wire: no end)."""
+        arrival, duration = Arrival(self.arrival), self.duration_s or None
+        return OpenSpec(self.rate, self.rate_end, self.ramp_s, arrival, self.max_users, duration)
 
 
 @dataclass(frozen=True, slots=True)

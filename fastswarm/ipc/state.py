@@ -1,7 +1,7 @@
 """What the master knows of each worker: ``WorkerInfo``, ``Refusal``.
 
-Their own module, below ``coordinator.py`` and ``open_control.py``, which both use them.
-A run's state, the master's and each worker's, is ``engine/state.py``'s ``RunState``.
+Their own module, below ``coordinator.py`` and the helpers it owns, which all use them. A
+run's state, the master's and each worker's, is ``engine/state.py``'s ``RunState``.
 """
 
 from __future__ import annotations

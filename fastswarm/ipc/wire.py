@@ -18,6 +18,7 @@ from typing import Any
 
 import msgpack
 
+from fastswarm.config.open_spec import Arrival
 from fastswarm.engine.state import WORKER_STATES
 from fastswarm.exception import ProtocolError
 from fastswarm.ipc import schema
@@ -45,7 +46,7 @@ from fastswarm.ipc.messages import (
 from fastswarm.ipc.schema import Check, Invalid, integer, number, optional, text
 from fastswarm.ipc.wire_stats import MAX_ERROR, MAX_TRACEBACK, dump_interval, load_interval
 
-ARRIVALS = ("uniform", "poisson")
+ARRIVALS = tuple(a.value for a in Arrival)
 MAX_KEY = 1024  # a user class, option or custom message type name
 MAX_HOST = 2048
 MAX_REASON = 4096

@@ -23,6 +23,7 @@ from typing import Any, assert_never
 import gevent
 
 from fastswarm.config.options import merge_remote_options
+from fastswarm.config.settings import Config
 from fastswarm.engine.loop_lag import LoopLagMeter
 from fastswarm.engine.open_model import OpenModelRunner
 from fastswarm.engine.process_meter import CpuMeter, resident_bytes
@@ -67,7 +68,7 @@ class WorkerRunner(WorkerRunnerApi):
     """The worker's side of the protocol; ``environment.runner`` in a worker process."""
 
     def __init__(
-        self, environment: Environment, channel: MasterLink, options: Any, forked: bool = False
+        self, environment: Environment, channel: MasterLink, options: Config, forked: bool = False
     ) -> None:
         self.environment = environment
         self.forked = forked
@@ -234,15 +235,7 @@ class WorkerRunner(WorkerRunnerApi):
         if self.users.user_count:
             self.users.stop(timeout=0)  # a closed-model test's users give way
         self.recorder.enable_open_model(self.open.planned_start, self.open.counters)
-        self.open.start(
-            message.rate,
-            message.rate_end,
-            message.ramp_s,
-            message.arrival,
-            message.max_users,
-            message.phase,
-            message.duration_s or None,
-        )
+        self.open.start(message.spec(), message.phase)
         self.state = RunState.SPAWNING
         self._spawned(self.user_count)
 
@@ -306,7 +299,7 @@ class WorkerRunner(WorkerRunnerApi):
                 self.master_lost = True
                 return
             cpu = self._cpu.read()
-            self.channel.send(Heartbeat(self.user_count, cpu, self.state, self._loop_lag_ms))
+            self.channel.send(Heartbeat(self.user_count, cpu, self.state.value, self._loop_lag_ms))
             events = self.environment.events
             for hook in (events.heartbeat, events.heartbeat_sent):
                 if hook:
@@ -318,7 +311,7 @@ class WorkerRunner(WorkerRunnerApi):
 
 
 def run_worker(
-    options: Any,
+    options: Config,
     user_classes: list[Any],
     address: str,
     forked: bool = False,
@@ -335,8 +328,7 @@ def run_worker(
     worker_id = f"{hostname}-{pid}-{secrets.token_hex(3)}"  # unique even where pids repeat (containers)
     fp = fingerprint or Fingerprint("", "")
     hello = Hello(PROTOCOL_VERSION, pid, hostname, fp.tasks_sha256, fp.version, worker_id)
-    size_limit = getattr(options, "max_message_size", None)
-    link = MasterLink(address, hello, getattr(options, "master_timeout", 10.0), size_limit, keys)
+    link = MasterLink(address, hello, options.master_timeout, options.max_message_size, keys)
     link.open()
     try:
         reply = link.join(timeout_s=options.expect_workers_timeout)
@@ -351,9 +343,8 @@ def run_worker(
         if not isinstance(reply, Welcome):
             log.error("worker %s: expected a welcome, got %s", worker_id, type(reply).__name__)
             return 1
-        if dataclasses.is_dataclass(options) and not isinstance(options, type):
-            beat, timeout = reply.heartbeat_interval, reply.heartbeat_timeout
-            options = dataclasses.replace(options, heartbeat_interval=beat, heartbeat_timeout=timeout)
+        beat, timeout = reply.heartbeat_interval, reply.heartbeat_timeout
+        options = dataclasses.replace(options, heartbeat_interval=beat, heartbeat_timeout=timeout)
         env = Environment(
             role="worker",
             user_classes=user_classes,

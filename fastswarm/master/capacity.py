@@ -41,8 +41,11 @@ SATURATED_SHARE = 0.5  # a step is invalid when the generator was saturated in m
 
 @dataclass
 class Saturation:
-    """How often, over a step's polls, some worker was past the self-check's limits."""
+    """How often, over a step's polls, some worker was past the self-check's limits
+    (``cpu_limit`` %, ``lag_limit_ms``: the aggregator's ``GeneratorHealth`` limits)."""
 
+    cpu_limit: float = CPU_LIMIT_PERCENT
+    lag_limit_ms: float = LOOP_LAG_LIMIT_MS
     polls: int = 0
     saturated: int = 0
     reason: str | None = None
@@ -52,10 +55,10 @@ class Saturation:
         self.polls += 1
         for name, cpu, lag in workers:
             why = (
-                f"worker {name} CPU {cpu:.0f}% > {CPU_LIMIT_PERCENT:.0f}%"
-                if cpu > CPU_LIMIT_PERCENT
-                else f"worker {name} event-loop lag {lag:.0f} ms > {LOOP_LAG_LIMIT_MS:.0f} ms"
-                if lag > LOOP_LAG_LIMIT_MS
+                f"worker {name} CPU {cpu:.0f}% > {self.cpu_limit:.0f}%"
+                if cpu > self.cpu_limit
+                else f"worker {name} event-loop lag {lag:.0f} ms > {self.lag_limit_ms:.0f} ms"
+                if lag > self.lag_limit_ms
                 else None
             )
             if why is not None:
@@ -216,7 +219,8 @@ class CapacitySearch:
         settle = min(MAX_SETTLE_S, self.step_s / 5.0)
         gevent.sleep(settle)
         stats = self._current = StepStats(started_at=time.time())
-        health = Saturation()
+        limits = self.runner.aggregator.generator
+        health = Saturation(limits.cpu_limit, limits.lag_limit_ms)
         deadline = time.monotonic() + self.step_s - settle
         while time.monotonic() < deadline:
             gevent.sleep(min(POLL_S, max(0.0, deadline - time.monotonic())))

@@ -37,11 +37,12 @@ from fastswarm.master.loader import TasksFile
 from fastswarm.master.outcome import interrupted_at_stop, nothing_measured
 from fastswarm.master.preflight import check_before_start
 from fastswarm.master.remote import master_keys, run_remote_workers
-from fastswarm.master.session_control import TestControl
-from fastswarm.master.shape_driver import ShapeDriver
+from fastswarm.master.services import SessionServices, fire_init
+from fastswarm.master.session_control import TestControl, print_live_tables
+from fastswarm.master.shape_driver import ShapeDriver, flags_a_shape_ignores
 from fastswarm.stats import report
 from fastswarm.stats.aggregator import Aggregator
-from fastswarm.stats.open_console import format_open_live, format_open_summary
+from fastswarm.stats.open_console import format_open_summary
 from fastswarm.user.env import Environment, set_current
 
 log = logging.getLogger(__name__)
@@ -55,24 +56,24 @@ def run(config: Config, tasks: TasksFile) -> int:
     return MasterSession(config, tasks).run()
 
 
-class MasterSession(TestControl):
-    """The master process from fork to exit code; the web app drives it via TestControl."""
+class MasterSession:
+    """The master process from fork to exit code; the web app drives it through ``control``."""
 
     def __init__(self, config: Config, tasks: TasksFile) -> None:
-        self.init_control()
         self.config = config
         self.tasks = tasks
         self.supervisor = Supervisor()
         self.done = Event()
+        self.checks = parse_checks(config.checks)
+        self.control = TestControl(config, self.done, str(tasks.path), self.checks)
+        self.services = SessionServices(config)
         self.interrupted = Event()  # set by the first Ctrl-C or SIGTERM, as done is
         self.interrupts = 0
         self.lost: list[str] = []
         self.rejoined: list[str] = []  # workers that came back after they were lost
         self.runner: MasterRunner | None = None
         self.fingerprint: Fingerprint | None = None  # the tasks file's, read when the run starts
-        self.started_at = 0.0
         self.quitting = False
-        self.checks = parse_checks(config.checks)
         self.aborted_by: CheckResult | None = None  # the check that ended the run (--check-abort)
         self.shape: ShapeDriver | None = None
         self.capacity: CapacitySearch | None = None
@@ -85,7 +86,8 @@ class MasterSession(TestControl):
         signal.signal(signal.SIGINT, self._early_interrupt)
         ipc_dir = None
         self.fingerprint = Fingerprint.of_tasks_file(self.tasks.path)
-        self.prepare_otel()  # a missing package or bad endpoint ends the run before the fork
+        # --otel: a missing package or a bad endpoint ends the run before the fork
+        self.services.prepare_otel(self.control.gauges)
         if config.master:
             address = f"tcp://{config.master_bind_host}:{config.master_port}"
             expected = config.expect_workers
@@ -132,6 +134,7 @@ class MasterSession(TestControl):
             env, channel, aggregator, dataclasses.replace(config, expect_workers=expected), self.fingerprint
         )
         env.runner = runner
+        self.control.attach(runner)
         runner.on_worker_lost, runner.on_quit = self._worker_lost, self.done.set  # quit(): end the run
         runner.on_worker_rejoined = self._worker_rejoined
         self.supervisor.watch(self._child_exited)
@@ -142,10 +145,11 @@ class MasterSession(TestControl):
             self.interrupted.set()
             self.done.set()
         try:
-            self.open_hdr_log(aggregator)
-            self.start_otel(aggregator)
-            self.start_web()
-            self.fire_init(env)
+            self.services.open_hdr_log(aggregator)
+            self.services.start_otel(aggregator)
+            self.services.start_web(self.control)
+            env.web_ui = self.services.web_ui
+            fire_init(env)
             if not self._wait_for_workers(runner, expected):
                 raise WorkerLostError(
                     f"only {len(runner.alive_workers())} of {expected} workers connected "
@@ -154,7 +158,7 @@ class MasterSession(TestControl):
             if self.interrupts == 0 and config.headless:
                 self._run_test(runner)
             elif self.interrupts == 0:
-                self.wait_for_end()  # web mode: the UI/API (or --autostart) runs tests until quit
+                self.control.wait_for_end()  # web mode: the UI/API (or --autostart) runs tests until quit
             stopped_cleanly = runner.stop(force=self.interrupts >= 2)
             if self.interrupts and nothing_measured(aggregator):
                 raise KeyboardInterrupt  # interrupted during start-up: no empty summary, exit 130
@@ -163,7 +167,7 @@ class MasterSession(TestControl):
             return self._finish(runner, aggregator)
         finally:
             self.quitting = True  # workers exiting from here on are not lost
-            self.close_control()
+            self.services.close()
             env.events.quitting.fire(environment=env)
             runner.shutdown()
             channel.close()
@@ -184,14 +188,11 @@ class MasterSession(TestControl):
         elif config.find_capacity:
             self._run_capacity(runner)
         elif config.rate is not None:  # the open model: -u/-r do not apply
-            start, end = config.rate
-            runner.start_open(
-                start, end, config.ramp or 0.0, config.arrival, config.max_users, config.run_time, config.host
-            )
+            runner.start_open(config.open_spec(), config.host)
         else:
             runner.start(config.users, config.spawn_rate, config.host)
-        self.started_at = time.time()
-        console = gevent.spawn(self._console_loop, runner)
+        self.control.mark_started()
+        console = gevent.spawn(print_live_tables, runner, config.console_interval)
         watcher = gevent.spawn(self._watch_checks, runner) if config.check_abort and self.checks else None
         # a shape or a capacity search says when to stop
         deadline = config.run_time if self.shape is None and self.capacity is None else None
@@ -210,30 +211,24 @@ class MasterSession(TestControl):
         """Let the tasks file's LoadTestShape drive users (or rate) and the end of the run."""
         config, shape_class = self.config, self.tasks.shape_class
         assert shape_class is not None
-        defaults = Config()
-        ignored = [
-            flag
-            for flag, given, default in (
-                ("-u", config.users, defaults.users),
-                ("-r", config.spawn_rate, defaults.spawn_rate),
-                ("-t", config.run_time, defaults.run_time),
-            )
-            if given != default
-        ]
+        ignored = flags_a_shape_ignores(config)
         if ignored:
             print(
                 f"fastswarm: warning: {shape_class.__name__} drives this run; {', '.join(ignored)} ignored",
                 file=sys.stderr,
                 flush=True,
             )
-        self.shape = ShapeDriver(shape_class(), runner, config.host, self.done.set)
+        self.shape = ShapeDriver(
+            shape_class(), runner, config.host, self.done.set, open_spec=config.flat_open_spec
+        )
+        self.control.shape_name = shape_class.__name__
         self.shape.start()
 
     def _run_capacity(self, runner: MasterRunner) -> None:
         """--find-capacity: step the open-model rate until an --slo breaks (master/capacity.py)."""
         config = self.config
         start, top = config.capacity_rates
-        runner.start_open(start, arrival=config.arrival, max_users=config.max_users, host=config.host)
+        runner.start_open(config.flat_open_spec(start), config.host)
         self.capacity = CapacitySearch(
             runner,
             parse_checks(config.slos),
@@ -258,19 +253,9 @@ class MasterSession(TestControl):
                 self.done.set()
                 return
 
-    def _console_loop(self, runner: MasterRunner) -> None:
-        while True:
-            gevent.sleep(self.config.console_interval)
-            agg = runner.aggregator
-            text = report.format_live_table(
-                agg.endpoint_rows(), agg.totals_row(), runner.user_count, runner.worker_count, agg.duration_s
-            )
-            open_text = format_open_live(agg)
-            print(f"{text}\n{open_text}" if open_text else text, flush=True)
-
     def _finish(self, runner: MasterRunner, aggregator: Aggregator) -> int:
         config = self.config
-        self.finish_otel()
+        self.services.finish_otel()
         totals = aggregator.totals_row()
         print(
             report.format_summary(
@@ -279,7 +264,7 @@ class MasterSession(TestControl):
             flush=True,
         )
         run_info = report.RunInfo(
-            started_at=self.started_at or time.time(),
+            started_at=self.control.started_at or time.time(),
             duration_s=aggregator.duration_s,
             host=runner.environment.host,
             users=runner.target_users,
@@ -298,18 +283,14 @@ class MasterSession(TestControl):
             "workers_rejoined": list(self.rejoined),
             **self._report_extra(results),
         }
-        if config.json_path:
-            report.write_json_report(config.json_path, report.build_json_report(aggregator, run_info, extra))
-        if config.csv_prefix:
-            report.write_csv(config.csv_prefix, aggregator)
-        self.write_html(aggregator, run_info, results)
+        self.services.write_reports(aggregator, run_info, extra, lambda: self.control.report_extras(results))
         for line in self.lost:
             print(f"fastswarm: error: {line}", file=sys.stderr)
         code = 0
         stopped = interrupted_at_stop(aggregator)
         if totals.failures - stopped > 0 or aggregator.user_errors():
             code = config.exit_code_on_error  # as Locust: failed requests or errors in tasks
-        if self.started_at and totals.requests - stopped == 0:  # a dead target, or no task at all
+        if self.control.started_at and totals.requests - stopped == 0:  # a dead target, or no task at all
             line = "no request was made" if totals.requests == 0 else "no request finished before the stop"
             print(f"fastswarm: error: {line}", file=sys.stderr, flush=True)
             code = code or 1
@@ -335,8 +316,8 @@ class MasterSession(TestControl):
             extra["shape"] = self.shape.report()
         if self.capacity is not None:
             extra["capacity"] = self.capacity.report()
-        if self.otel is not None:
-            extra["otel"] = self.otel.report()
+        if self.services.otel is not None:
+            extra["otel"] = self.services.otel.report()
         return extra
 
     def _outcome_code(self, code: int, results: list[CheckResult]) -> int:
@@ -363,7 +344,7 @@ class MasterSession(TestControl):
         # The hint matters when users may take --stop-timeout to finish; an interrupted
         # start-up (nothing measured, nobody to wait for) ends in one line, not two.
         if self.interrupts == 1:
-            if measured or (self.started_at and self.config.stop_timeout > 0):
+            if measured or (self.control.started_at and self.config.stop_timeout > 0):
                 print("\nstopping (press Ctrl-C again to stop at once)", file=sys.stderr, flush=True)
         elif self.runner is not None:
             self.runner.send_stop(force=True)

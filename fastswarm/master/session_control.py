@@ -1,15 +1,16 @@
-"""The master session's commands and views: what the status endpoint (and run.py) call.
+"""The master's test commands and views: what the status endpoint (and run.py) call.
 
-``MasterSession`` (run.py) mixes this in. It owns the test's life inside one master
-process: start (or re-target) a test, stop it, reset the stats, and read a snapshot; the
-run-time timer, --autoquit, the status endpoint's server and the HdrHistogram log.
-A command never reaches into the runner from the web app; the app calls these.
+``TestControl`` is owned by ``MasterSession`` (run.py) and implements the web app's
+``SessionControl`` protocol: start (or re-target) a test, stop it, reset the stats, read a
+snapshot; it also times ``--run-time`` and ``--autoquit`` and prints the live table in web
+mode. It knows the runner only once ``attach`` is called (the runner is made after the fork);
+until then every command is a ``ControlError``. A command never reaches into the runner from
+the web app; the app calls these.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -19,13 +20,10 @@ import gevent
 from gevent.lock import RLock
 
 from fastswarm.exception import ConfigError
-from fastswarm.ipc.coordinator import MasterRunner
 from fastswarm.master.checks import CheckResult, evaluate
-from fastswarm.master.otel import OtelPusher, load_otel, resolve_endpoint
 from fastswarm.master.report_settings import check_outcomes, run_settings
-from fastswarm.stats.aggregator import Aggregator
-from fastswarm.stats.hdr_log import HdrLogWriter
-from fastswarm.stats.html_report import build_html_report, write_html_report
+from fastswarm.stats import report
+from fastswarm.stats.open_console import format_open_live
 from fastswarm.stats.prometheus import RunGauges
 from fastswarm.stats.report import RunInfo
 from fastswarm.stats.report_extras import ReportExtras
@@ -37,46 +35,59 @@ if TYPE_CHECKING:
 
     from fastswarm.config.check_expr import Check
     from fastswarm.config.settings import Config
-    from fastswarm.master.loader import TasksFile
-    from fastswarm.master.shape_driver import ShapeDriver
-    from fastswarm.user.env import Environment
-    from fastswarm.web.log_ring import LogRing
-    from fastswarm.web.server import WebServer
+    from fastswarm.ipc.coordinator import MasterRunner
+    from fastswarm.stats.aggregator import Aggregator
 
 log = logging.getLogger(__name__)
 
 
+def print_live_tables(runner: MasterRunner, interval: float) -> None:
+    """Print the live table (and the open model's line) every ``interval`` s, until killed."""
+    while True:
+        gevent.sleep(interval)
+        agg = runner.aggregator
+        text = report.format_live_table(
+            agg.endpoint_rows(), agg.totals_row(), runner.user_count, runner.worker_count, agg.duration_s
+        )
+        open_text = format_open_live(agg)
+        print(f"{text}\n{open_text}" if open_text else text, flush=True)
+
+
 class TestControl:
-    """Mixin for MasterSession: needs ``config``, ``tasks``, ``runner``, ``done``, ``started_at``,
-    ``checks`` and ``shape``."""
+    """Starts, re-targets and stops the master's tests; ``done`` is set when the session should end."""
 
-    config: Config
-    tasks: TasksFile
-    runner: MasterRunner | None
-    done: Event
-    started_at: float
-    checks: Sequence[Check]
-    shape: ShapeDriver | None
+    __test__ = False  # not a pytest class, despite its name
 
-    def init_control(self) -> None:
+    def __init__(
+        self, config: Config, done: Event, tasks_path: str = "", checks: Sequence[Check] = ()
+    ) -> None:
+        self.config = config
+        self.done = done
+        self.tasks_path = tasks_path  # for the HTML report's settings
+        self.checks = checks
+        self.shape_name: str | None = None  # the tasks file's LoadTestShape, once one drives the test
+        self.runner: MasterRunner | None = None
+        self.started_at = 0.0  # time.time() of the first test's start; 0 while none started
+        self.target_rate: float | None = None  # the rate a command asked for (None: closed model)
         self._lock = RLock()
         self._timer: gevent.Greenlet | None = None
         self._autoquit: gevent.Greenlet | None = None
         self._console: gevent.Greenlet | None = None
         self._deadline: float | None = None
-        self.target_rate: float | None = None
-        self.web: WebServer | None = None
-        self.log_ring: LogRing | None = None
-        self.hdr_log: HdrLogWriter | None = None
-        self.otel: OtelPusher | None = None
+
+    def attach(self, runner: MasterRunner) -> None:
+        """The runner the commands drive, once it exists."""
+        self.runner = runner
+
+    def mark_started(self) -> None:
+        """Note when the first test began (the report's start time)."""
+        if not self.started_at:
+            self.started_at = time.time()
 
     # -- the commands --
     @property
     def aggregator(self) -> Aggregator:
         return self._runner().aggregator
-
-    def supports_rate(self) -> bool:
-        return hasattr(self.runner, "set_rate")
 
     def start_test(
         self,
@@ -86,19 +97,19 @@ class TestControl:
         run_time: float | None = None,
         rate: float | None = None,
     ) -> None:
-        """Start the test, or re-target a running one; ``run_time`` (s) stops it later."""
+        """Start the test, or re-target a running one; ``run_time`` (s) stops it later.
+
+        ``rate`` sets the open model's total rate instead of users (``MasterRunner.set_rate``).
+        """
         runner = self._runner()
         with self._lock:
             if self.done.is_set():
                 raise ControlError("the master is shutting down")
             running = runner.state.value in ("spawning", "running")
             if rate is not None:
-                set_rate = getattr(runner, "set_rate", None)
-                if set_rate is None:
-                    raise ControlError("rate: the open model is not available", "rate")
                 if host:
                     runner.environment.host = host
-                set_rate(rate)
+                runner.set_rate(rate)
             else:
                 runner.start(users, spawn_rate, host)
             what = f"{rate:g} iterations/s" if rate is not None else f"{users} users at {spawn_rate:g}/s"
@@ -106,8 +117,7 @@ class TestControl:
             verb = "changed to" if running else "started:"
             log.info("test %s %s%s against %s", verb, what, until, runner.environment.host or "(no host)")
             self.target_rate = rate
-            if not self.started_at:
-                self.started_at = time.time()
+            self.mark_started()
             self._cancel(self._autoquit)
             self._cancel(self._timer)
             self._timer, self._deadline = None, None
@@ -116,7 +126,7 @@ class TestControl:
                 self._timer = gevent.spawn_later(run_time, self._time_up)
             # --headless: run.py's _run_test prints the console table itself.
             if not self.config.headless and (self._console is None or self._console.dead):
-                self._console = gevent.spawn(self._console_loop, runner)  # type: ignore[attr-defined]
+                self._console = gevent.spawn(print_live_tables, runner, self.config.console_interval)
 
     def stop_test(self) -> None:
         """Stop every user; the master keeps serving (a --headless run then ends)."""
@@ -176,118 +186,27 @@ class TestControl:
             ended = None if live or not agg.duration_s else agg.started_at + agg.duration_s
         else:
             ended = time.time()
-        shape = None if self.shape is None else type(self.shape.shape).__name__
         classes = [cls.__name__ for cls in runner.environment.user_classes]
         return ReportExtras(
-            settings=run_settings(self.config, str(self.tasks.path), classes, shape),
+            settings=run_settings(self.config, self.tasks_path, classes, self.shape_name),
             checks=check_outcomes(evaluate(self.checks, agg) if results is None else results),
             checks_final=results is not None or ended is not None,
             ended_at=ended,
         )
 
-    # -- the session's life --
+    # -- web mode's life --
     def wait_for_end(self) -> None:
-        """Start at once (--headless / --autostart) or wait for the web UI; return when done."""
+        """Start at once (--autostart) or wait for the web UI; return when done."""
         config = self.config
         if config.no_web and not (config.headless or config.autostart):
             raise ConfigError("--no-web: needs --headless or --autostart (nothing could start the test)")
         if config.headless or config.autostart:
-            rate = config.rate[0] if config.rate is not None and self.supports_rate() else None
+            rate = config.rate[0] if config.rate is not None else None
             self.start_test(config.users, config.spawn_rate, config.host, config.run_time, rate)
         self.done.wait()
         self._cancel(self._timer)
         self._cancel(self._autoquit)
         self._cancel(self._console)
-
-    def start_web(self) -> None:
-        """Serve the status endpoint unless --no-web (or a --headless run with no port)."""
-        config = self.config
-        if config.no_web:
-            return
-        from fastswarm.web.app import StatusApp
-        from fastswarm.web.extend import WebUI
-        from fastswarm.web.guard import HostGuard
-        from fastswarm.web.log_ring import LogRing
-        from fastswarm.web.server import WebServer
-
-        guard = HostGuard(config.web_host, config.web_allow_hosts)
-        # Attached here, after the fork: only the master's own records land in it.
-        self.log_ring = LogRing(config.web_log_lines)
-        self.log_ring.attach()
-        app = StatusApp(
-            self,  # type: ignore[arg-type]
-            config.web_auth_token,
-            config.users,
-            config.spawn_rate,
-            guard=guard,
-            log_ring=self.log_ring,
-            web_login=config.web_login,
-        )
-        web = WebServer(app, config.web_host, config.web_port, config.web_auth_token)
-        try:
-            web.start()
-        except ConfigError as exc:
-            if not config.headless:
-                raise  # the UI is the only way to drive this run
-            # A headless run does not need the endpoint: a busy port (another run) must not end it.
-            print(f"fastswarm: warning: status endpoint not served: {exc}", file=sys.stderr, flush=True)
-            return
-        self.web = web
-        self._runner().environment.web_ui = WebUI(app.extensions, web)
-
-    def fire_init(self, env: Environment) -> None:
-        """The init event; a web_ui misuse in a listener (a clashing route...) then ends the run."""
-        env.events.init.fire(environment=env)
-        web_ui = env.web_ui
-        if web_ui is not None and web_ui.errors:
-            raise web_ui.errors[0]
-
-    def open_hdr_log(self, aggregator: Aggregator) -> None:
-        """Start the --hdr-log file now, so a bad path fails before the test, not after it."""
-        path = self.config.hdr_log_path
-        if not path:
-            return
-        writer = HdrLogWriter(path)
-        try:
-            writer.open(time.time())
-        except OSError as exc:
-            raise ConfigError(f"--hdr-log: cannot write {path}: {exc.strerror}") from None
-        self.hdr_log = writer
-        aggregator.counts_listeners.append(writer.on_interval)
-
-    def prepare_otel(self) -> None:
-        """--otel: check the endpoint and the packages now (one ConfigError line, exit 2), before
-        any worker is forked; nothing is sent until ``start_otel``."""
-        if self.config.otel:
-            endpoint = resolve_endpoint(self.config.otel_endpoint, os.environ)
-            self.otel = OtelPusher(endpoint, self.config.report_interval, self.gauges, load_otel())
-
-    def start_otel(self, aggregator: Aggregator) -> None:
-        """Push the aggregator's merged totals every report interval (master/otel.py)."""
-        if self.otel is not None:
-            self.otel.start(aggregator)
-
-    def finish_otel(self) -> None:
-        """The last push, with every worker's last interval merged (the report's counts)."""
-        if self.otel is not None:
-            self.otel.finish()
-
-    def write_html(self, aggregator: Aggregator, run: RunInfo, results: list[CheckResult]) -> None:
-        if self.config.html_path:
-            html = build_html_report(aggregator, run, self.report_extras(results))
-            write_html_report(self.config.html_path, html)
-
-    def close_control(self) -> None:
-        """Stop serving and close the files (the master is exiting)."""
-        if self.web is not None:
-            self.web.stop()
-            self.web = None
-        if self.log_ring is not None:
-            self.log_ring.detach()
-        if self.hdr_log is not None:
-            self.hdr_log.close()
-        if self.otel is not None:
-            self.otel.close()
 
     # -- internals --
     def _runner(self) -> MasterRunner:
@@ -297,8 +216,8 @@ class TestControl:
 
     def _target_rate(self, runner: MasterRunner) -> float | None:
         """The open model's current total rate (the runner knows it, ramps included)."""
-        rate = getattr(runner, "target_rate", None)
-        return float(rate) if isinstance(rate, (int, float)) else self.target_rate
+        rate = runner.target_rate
+        return self.target_rate if rate is None else rate
 
     def _time_up(self) -> None:
         self._timer = None  # this greenlet must not kill itself in stop_test

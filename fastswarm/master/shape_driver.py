@@ -17,7 +17,9 @@ from typing import Any
 
 import gevent
 
-from fastswarm.exception import ConfigError, FastswarmError, TasksFileError
+from fastswarm.config.open_spec import OpenSpec
+from fastswarm.config.settings import Config
+from fastswarm.exception import FastswarmError, TasksFileError
 from fastswarm.user.shape import LoadTestShape
 
 log = logging.getLogger(__name__)
@@ -86,6 +88,17 @@ def _number(value: Any, where: str, what: str) -> float:
     return float(value)
 
 
+def flags_a_shape_ignores(config: Config) -> list[str]:
+    """The flags given that a shape overrides (-u, -r, -t), to warn about."""
+    defaults = Config()
+    given = (
+        ("-u", config.users, defaults.users),
+        ("-r", config.spawn_rate, defaults.spawn_rate),
+        ("-t", config.run_time, defaults.run_time),
+    )
+    return [flag for flag, value, default in given if value != default]
+
+
 class ShapeDriver:
     """Runs one shape in the master. ``start()`` spawns its greenlet; ``stop()`` kills it.
 
@@ -100,12 +113,15 @@ class ShapeDriver:
         host: str | None,
         on_done: Callable[[], None],
         interval: float = DEFAULT_TICK_INTERVAL,
+        open_spec: Callable[[float], OpenSpec] = OpenSpec,
     ) -> None:
+        """``open_spec(rate)``: the plan a rate stage starts (the run's --arrival and --max-users)."""
         self.shape = shape
         self.runner = runner
         self.host = host
         self.on_done = on_done
         self.interval = interval
+        self.open_spec = open_spec
         self.stages: list[Stage] = []
         self.error: FastswarmError | None = None
         self._greenlet: gevent.Greenlet | None = None
@@ -174,14 +190,9 @@ class ShapeDriver:
             raise TasksFileError(
                 f"{type(self.shape).__name__}.tick() switched from users to a rate; a shape drives one model"
             )
-        if not (hasattr(runner, "start_open") and hasattr(runner, "set_rate")):
-            raise ConfigError(
-                f"{type(self.shape).__name__}.tick() asked for a rate, but the open model is not "
-                "available in this build"
-            )
         log.info("load shape: %g iterations/s", rate)
         if self._open:
             runner.set_rate(rate)
         else:
-            runner.start_open(rate, host=self.host)
+            runner.start_open(self.open_spec(rate), self.host)
         self._open = True

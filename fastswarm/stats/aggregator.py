@@ -67,8 +67,8 @@ _CORRECTED_OF = attrgetter("corrected")
 class Aggregator:
     """Merges ``IntervalStats`` from all workers; read by the console, reports and web UI.
 
-    The caller keeps ``users`` current; each history second records the value it had when
-    that second's intervals arrived.
+    The caller keeps ``users`` current (the master's heartbeat loop sets it); each history
+    second records the value it had when that second's intervals arrived.
     """
 
     def __init__(

@@ -274,8 +274,6 @@ class StatusApp:
         body = self._body(environ)
         try:
             req = parse_swarm(body, self.default_users, self.default_spawn_rate)
-            if req.rate is not None and not self.control.supports_rate():
-                raise ControlError("rate: the open model is not available", "rate")
             self.control.start_test(req.users, req.spawn_rate, req.host, req.run_time, req.rate)
         except ControlError as exc:
             raise HttpError(400 if exc.field else 409, str(exc), exc.field) from None

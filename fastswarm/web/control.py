@@ -38,7 +38,7 @@ class SwarmRequest:
 
 
 class SessionControl(Protocol):
-    """Implemented by ``run.MasterSession``."""
+    """Implemented by ``master/session_control.TestControl``."""
 
     @property
     def aggregator(self) -> Aggregator: ...
@@ -63,5 +63,3 @@ class SessionControl(Protocol):
     def run_info(self) -> RunInfo: ...
 
     def report_extras(self) -> ReportExtras: ...
-
-    def supports_rate(self) -> bool: ...

@@ -42,7 +42,7 @@ def build_snapshot(
             "index": w.index,
             "host": w.hostname,
             "pid": w.pid,
-            "state": w.state,
+            "state": w.state.value,
             "users": w.users,
             "cpu_percent": round(w.cpu_percent, 1),
             "loop_lag_ms": round(w.loop_lag_ms, 1),
