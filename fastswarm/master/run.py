@@ -34,6 +34,7 @@ from fastswarm.ipc.worker import run_worker
 from fastswarm.master.capacity import CapacitySearch
 from fastswarm.master.checks import CheckResult, evaluate, format_results, lost_for_good, parse_checks
 from fastswarm.master.loader import TasksFile
+from fastswarm.master.malloc import return_large_blocks
 from fastswarm.master.outcome import interrupted_at_stop, nothing_measured
 from fastswarm.master.preflight import check_before_start
 from fastswarm.master.remote import master_keys, run_remote_workers
@@ -127,6 +128,7 @@ class MasterSession:
             parsed_options=config,
         )
         set_current(env)
+        return_large_blocks()  # after the fork: the master's allocator only
         aggregator = Aggregator(max_names=config.max_names)
         channel = MasterChannel(address, self.keys, config.max_message_size)
         channel.start()

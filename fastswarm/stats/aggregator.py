@@ -221,6 +221,13 @@ class Aggregator:
         latest = self._timeline.latest
         return 0.0 if latest is None else max(0.0, latest - self.started_at)
 
+    @property
+    def histogram_bytes(self) -> int:
+        """Bytes held by the run's per-endpoint latency counters (measured and corrected): what
+        grows, by design, with the distinct latencies each name recorded (sparse, 16 bytes a
+        counter; a busy name's dense row is 184 KB)."""
+        return self._cum.nbytes + self._cum_corrected.nbytes
+
     def _cached(self, name: str, now: float | None, build: Callable[[], Any]) -> Any:
         """``build()``, reused until the next merge, reset or start (reads come in bursts:
         the console, /stats, /metrics and the reports all ask for the same rows)."""

@@ -76,6 +76,7 @@ SNAPSHOT = _obj(
         "workers": {"type": "array", "items": _ref("Worker")},
         "refused_workers": {"type": "array", "items": _ref("Refusal")},
         "protocol_errors": _INT,
+        "histogram_bytes": _INT,
         "totals": _ref("Endpoint"),
         "endpoints": {"type": "array", "items": _ref("Endpoint")},
         "errors": {

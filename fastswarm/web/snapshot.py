@@ -72,6 +72,7 @@ def build_snapshot(
         "workers": workers,
         "refused_workers": refused,
         "protocol_errors": runner.protocol_errors,
+        "histogram_bytes": agg.histogram_bytes,
         "totals": endpoint(agg.totals_row()),
         "endpoints": [endpoint(r) for r in agg.endpoint_rows()],
         "errors": report.errors_json(agg),
