@@ -4,7 +4,7 @@ What a request means is the same whichever client sends it: the stats name, the 
 context, the body, following redirects (with the cookies each hop sets), the deadline, the
 ``catch_response`` block and the one record. That is written here once. A transport
 (``session.HttpSession`` on urllib3, ``fast.FastHttpSession`` on httptools) supplies only how
-one hop travels, through the ``_send``/``_status``/``_reply_headers``/``_release``/``_finish``
+one hop travels, through the ``_send``/``_reply_headers``/``_release``/``_finish``
 hooks below, and the reply object they pass around is its own.
 
 The common request (a path, nothing added, nobody listening) stays cheap: ``_send_plain``
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from gevent import GreenletExit
@@ -46,6 +46,9 @@ DEFAULT_HEADERS: Mapping[str, str] = {
 """Sent with every request of either client, under the session's ``default_headers``."""
 _SCHEMES = ("http://", "https://")
 
+Hop = tuple[Any, int, "Mapping[str, str] | None"]
+"""What one hop's head gave: the transport's reply, the status, and the headers when they may
+set a cookie (None: not parsed, for speed; ``_reply_headers`` parses them if needed)."""
 Finished = tuple[int, "str | None", "Mapping[str, str] | None", bytes, int, "BodyStream | None", bytes]
 """A transport's last hop: status, reason, headers, content, counted length (-1: len(content)),
 streamed body, raw head (reason and headers None: parsed from the raw head when read)."""
@@ -75,9 +78,6 @@ class BaseSession(RequestMethods):
     the connect alone; ``timeout=`` on a request overrides both (a ``(connect, read)`` pair: the
     connect and their sum).
     """
-
-    whole_deadline: ClassVar[bool] = True
-    """True: the front-end bounds the whole request; False: the transport bounds each exchange."""
 
     def __init__(
         self,
@@ -159,15 +159,13 @@ class BaseSession(RequestMethods):
         if params:
             query = params if isinstance(params, str) else urlencode(params, doseq=True)
             query = ("&" if "?" in url else "?") + query
-        relative = url[:1] == "/" or not url[:8].lower().startswith(_SCHEMES)
-        if relative:
-            full = self._base + url + query if url[:1] == "/" else f"{self._base}/{url}{query}"
-            if name is None:
-                name = self.request_name or url + query
+        if url[:1] == "/":
+            relative, full = True, self._base + url + query
         else:
-            full = url + query
-            if name is None:
-                name = self.request_name or url_name(full)
+            relative = not url[:8].lower().startswith(_SCHEMES)
+            full = f"{self._base}/{url}{query}" if relative else url + query
+        if name is None:
+            name = self.request_name or (url + query if relative else url_name(full))
         body: Any = None
         content_type = None
         if data or json is not None or files:
@@ -177,9 +175,9 @@ class BaseSession(RequestMethods):
         auth = auth or self.auth
         plain = relative and not (query or headers or cookies or auth or body is not None or self.cookies)
         if timeout is None and not stream:
-            tmo, total = self._defaults
+            tmo, deadline = self._defaults
         else:
-            tmo, total = self._timeouts(timeout, stream)
+            tmo, deadline = self._timeouts(timeout, stream)
         hook = self.environment.events.request
         listening = bool(hook)
         ctx = context
@@ -198,45 +196,47 @@ class BaseSession(RequestMethods):
         error: BaseException | None = None
         reply: Any = None  # the last hop's reply, once one arrived
         inflight = None
-        if total is not None and self.whole_deadline:
+        if deadline is not None:
             inflight = _InFlight()
-            inflight.ticket = self._watch.arm(inflight, total)
+            inflight.ticket = self._watch.arm(inflight, deadline)
         try:
             if plain:
-                reply = self._send_plain(method, url, full, tmo, stream)
+                reply, status, resp_headers = self._send_plain(method, url, full, tmo, stream)
             else:
-                reply = self._send(
+                reply, status, resp_headers = self._send(
                     method, full, relative, headers, cookies, auth, body, content_type, tmo, stream
                 )
-            hop_method, hops = method, 0
-            while True:
-                status, resp_headers = self._status(reply)
-                if resp_headers is not None:  # Set-Cookie may be among them
-                    self._keep_cookies(resp_headers)
-                if not (allow_redirects and status in REDIRECTS):
-                    break
-                if resp_headers is None:
-                    resp_headers = self._reply_headers(reply)
-                location = resp_headers.get("location")
-                if not location:
-                    break
-                if hops >= self.max_redirects:
-                    raise TooManyRedirects(f"Exceeded {self.max_redirects} redirects.")
-                hops += 1
-                self._release(reply)
-                full = urljoin(full, location)
-                if (status == 303 and hop_method != "HEAD") or (
-                    status in (301, 302) and hop_method == "POST"
-                ):
-                    hop_method, body, content_type = "GET", None, None
-                reply = self._send(
-                    hop_method, full, False, headers, cookies, auth, body, content_type, tmo, stream
-                )
+            if resp_headers is not None:  # Set-Cookie may be among them
+                self._keep_cookies(resp_headers)
+            if allow_redirects and status in REDIRECTS:
+                hop_method, hops = method, 0
+                while True:
+                    if resp_headers is None:
+                        resp_headers = self._reply_headers(reply)
+                    location = resp_headers.get("location")
+                    if not location:
+                        break
+                    if hops >= self.max_redirects:
+                        raise TooManyRedirects(f"Exceeded {self.max_redirects} redirects.")
+                    hops += 1
+                    self._release(reply)
+                    full = urljoin(full, location)
+                    if (status == 303 and hop_method != "HEAD") or (
+                        status in (301, 302) and hop_method == "POST"
+                    ):
+                        hop_method, body, content_type = "GET", None, None
+                    reply, status, resp_headers = self._send(
+                        hop_method, full, False, headers, cookies, auth, body, content_type, tmo, stream
+                    )
+                    if resp_headers is not None:
+                        self._keep_cookies(resp_headers)
+                    if status not in REDIRECTS:
+                        break
             status, reason, resp_headers, content, length, streamed, head = self._finish(
                 reply, resp_headers, stream, tmo
             )
         except Expired:
-            error = ReadTimeout(f"no complete response within {total} s")
+            error = ReadTimeout(f"no complete response within {deadline} s")
         except GreenletExit:  # the user was stopped mid-request: counted as such, never dropped
             report_interrupted(self.environment, method, name, full, t0, start_time, ctx)
             raise
@@ -283,11 +283,14 @@ class BaseSession(RequestMethods):
     # -- the transport's hooks --
 
     def _timeouts(self, timeout: Any, stream: bool) -> tuple[Any, float | None]:
-        """(the transport's timeout value, whole-request seconds) for a request's ``timeout=``
-        (None: the session's own), and ``stream``."""
+        """(the transport's timeout value, the seconds the front-end bounds the whole request by)
+        for a request's ``timeout=`` (None: the session's own) and ``stream``.
+
+        A transport that bounds each exchange itself gives None as the second: no deadline here.
+        """
         raise NotImplementedError
 
-    def _send_plain(self, method: str, url: str, full: str, timeout: Any, stream: bool) -> Any:
+    def _send_plain(self, method: str, url: str, full: str, timeout: Any, stream: bool) -> Hop:
         """Send a request to a path of the base URL with nothing added (a transport may cache it)."""
         return self._send(method, full, True, None, None, None, None, None, timeout, stream)
 
@@ -303,12 +306,8 @@ class BaseSession(RequestMethods):
         content_type: str | None,
         timeout: Any,
         stream: bool,
-    ) -> Any:
+    ) -> Hop:
         """Send one hop to ``full`` (``relative``: on the base URL's origin) and read its head."""
-        raise NotImplementedError
-
-    def _status(self, reply: Any) -> tuple[int, Mapping[str, str] | None]:
-        """The reply's status, and its headers if they may set a cookie (else None: not parsed)."""
         raise NotImplementedError
 
     def _reply_headers(self, reply: Any) -> Mapping[str, str]:

@@ -22,7 +22,7 @@ import urllib3
 from gevent import monkey
 
 from fastswarm.http.body import warn_discarded
-from fastswarm.http.frontend import DEFAULT_HEADERS, BaseSession, Finished
+from fastswarm.http.frontend import DEFAULT_HEADERS, BaseSession, Finished, Hop
 from fastswarm.http.methods import split_timeout
 from fastswarm.http.urllib3_glue import UrllibBody, transport_error
 
@@ -130,10 +130,10 @@ class HttpSession(BaseSession):
         content_type: str | None,
         timeout: Any,
         stream: bool,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Hop:
         hdrs = self._request_headers(headers, cookies, auth, content_type)
         if not relative:
-            return self._pool.urlopen(
+            resp = self._pool.urlopen(
                 method,
                 full,
                 body=body,
@@ -143,24 +143,23 @@ class HttpSession(BaseSession):
                 timeout=timeout,
                 preload_content=False,
             )
-        pool = self._base_pool
-        if pool is None or pool.pool is None:  # first use, or closed by the PoolManager
-            pool = self._base_pool = self._pool.connection_from_url(full)
-        return pool.urlopen(  # type: ignore[no-any-return]
-            method,
-            full[self._origin_len :] or "/",
-            body=body,
-            headers=hdrs,
-            redirect=False,
-            retries=False,
-            timeout=timeout,
-            assert_same_host=False,
-            preload_content=False,
-        )
-
-    def _status(self, reply: urllib3.BaseHTTPResponse) -> tuple[int, Mapping[str, str] | None]:
-        headers = reply.headers
-        return reply.status, headers if "set-cookie" in headers else None
+        else:
+            pool = self._base_pool
+            if pool is None or pool.pool is None:  # first use, or closed by the PoolManager
+                pool = self._base_pool = self._pool.connection_from_url(full)
+            resp = pool.urlopen(
+                method,
+                full[self._origin_len :] or "/",
+                body=body,
+                headers=hdrs,
+                redirect=False,
+                retries=False,
+                timeout=timeout,
+                assert_same_host=False,
+                preload_content=False,
+            )
+        got = resp.headers
+        return resp, resp.status, got if "set-cookie" in got else None
 
     def _reply_headers(self, reply: urllib3.BaseHTTPResponse) -> Mapping[str, str]:
         return reply.headers
