@@ -22,6 +22,7 @@ from gevent import GreenletExit
 
 from fastswarm.http.body import BodyStream, body_limit
 from fastswarm.http.deadlines import Expired, deadlines
+from fastswarm.http.errors import INTERRUPTED_AT_STOP, InterruptedAtStop
 from fastswarm.http.headers import NO_HEADERS
 from fastswarm.http.methods import CookieJar, RequestMethods, encode_body
 from fastswarm.http.response import (
@@ -31,7 +32,6 @@ from fastswarm.http.response import (
     TooManyRedirects,
     default_outcome,
     report,
-    report_interrupted,
 )
 
 if TYPE_CHECKING:
@@ -67,6 +67,27 @@ def url_name(url: str) -> str:
     """The stats name of an absolute URL: its path and query, without scheme and host."""
     parts = urlsplit(url)
     return f"{parts.path or '/'}?{parts.query}" if parts.query else parts.path or "/"
+
+
+def report_interrupted(
+    environment: Environment,
+    method: str,
+    name: str,
+    url: str,
+    started: float,
+    start_time: float,
+    context: dict[str, Any] | None,
+) -> None:
+    """Record a request whose user was stopped while it was in flight, as a failure.
+
+    The caller re-raises the ``GreenletExit`` that stopped it: the request is counted (with
+    the time it had taken so far), never dropped, and the user still stops at once.
+    """
+    exc = InterruptedAtStop(INTERRUPTED_AT_STOP)
+    response = Response(
+        method, url, name, 0, "", {}, b"", time.perf_counter() - started, start_time, exc, context
+    )
+    report(environment, response, exc, INTERRUPTED_AT_STOP)
 
 
 class BaseSession(RequestMethods):
