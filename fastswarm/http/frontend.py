@@ -112,6 +112,11 @@ class BaseSession(RequestMethods):
     ) -> None:
         if isinstance(environment, str):  # HttpSession(base_url, environment), its first order
             environment, base_url = base_url, environment  # type: ignore[assignment]
+        if isinstance(environment, str) or not isinstance(base_url, str):
+            raise TypeError(
+                f"{type(self).__name__}(environment, base_url, ...): "
+                f"got {type(environment).__name__} and {type(base_url).__name__}"
+            )
         self.environment = environment
         self.base_url = base_url
         self.user = user
