@@ -19,7 +19,7 @@ from urllib.parse import quote, urlsplit
 from fastswarm.http.body import BodyStream, BytesStream
 from fastswarm.http.fast_conn import Connection, SessionHeaders, StreamedBody
 from fastswarm.http.fast_exchange import DROPPED, Exchange
-from fastswarm.http.frontend import DEFAULT_HEADERS, BaseSession, Finished, Hop
+from fastswarm.http.frontend import DEFAULT_HEADERS, NO_EXTRAS, BaseSession, Extras, Finished, Hop
 from fastswarm.http.headers import FastHeaders
 from fastswarm.http.methods import split_timeout
 
@@ -121,18 +121,9 @@ class FastHttpSession(BaseSession):
             origin[1], origin[2], origin[0] == "https", self.insecure, self.connection_timeout, self.max_body
         )
 
-    def _payload(
-        self,
-        method: str,
-        target: bytes,
-        conn: Connection,
-        headers: Mapping[str, str | None] | None,
-        cookies: Mapping[str, str] | None,
-        auth: tuple[str, str] | None,
-        body: bytes | None,
-        content_type: str | None,
-    ) -> bytes:
+    def _payload(self, method: str, target: bytes, conn: Connection, extras: Extras) -> bytes:
         """The whole request as one bytes object; the common GET is one concatenation."""
+        headers, cookies, auth, body, content_type = extras
         block = self.headers.encoded()
         if not (headers or cookies or self.cookies or auth or content_type or body is not None):
             if method in _WITH_BODY:
@@ -185,9 +176,7 @@ class FastHttpSession(BaseSession):
         if hit is not None and hit[1] is self.headers.block:
             payload = hit[0]
         else:
-            payload = self._payload(
-                method, _target(full[self._origin_len :]), conn, None, None, None, None, None
-            )
+            payload = self._payload(method, _target(full[self._origin_len :]), conn, NO_EXTRAS)
             if len(self._simple) >= _SIMPLE_CACHE:
                 self._simple.clear()
             self._simple[(method, url)] = (payload, self.headers.block)
@@ -196,24 +185,14 @@ class FastHttpSession(BaseSession):
         return conn, st.status, FastHeaders(st.raw) if set_cookie else None
 
     def _send(
-        self,
-        method: str,
-        full: str,
-        relative: bool,
-        headers: Mapping[str, str | None] | None,
-        cookies: Mapping[str, str] | None,
-        auth: tuple[str, str] | None,
-        body: Any,
-        content_type: str | None,
-        timeout: Any,
-        stream: bool,
+        self, method: str, full: str, relative: bool, extras: Extras, timeout: Any, stream: bool
     ) -> Hop:
         if relative:
             origin, target = self._origin, _target(full[self._origin_len :])
         else:
             origin, target = self._split(full)
         conn = self._connection(origin)
-        payload = self._payload(method, target, conn, headers, cookies, auth, body, content_type)
+        payload = self._payload(method, target, conn, extras)
         return self._head(conn.exchange(payload, method, timeout, stream), conn)
 
     @staticmethod

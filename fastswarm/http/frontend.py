@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from gevent import GreenletExit
@@ -52,6 +52,19 @@ set a cookie (None: not parsed, for speed; ``_reply_headers`` parses them if nee
 Finished = tuple[int, "str | None", "Mapping[str, str] | None", bytes, int, "BodyStream | None", bytes]
 """A transport's last hop: status, reason, headers, content, counted length (-1: len(content)),
 streamed body, raw head (reason and headers None: parsed from the raw head when read)."""
+
+
+class Extras(NamedTuple):
+    """What one request adds to its session's own headers and cookies: sent on every hop."""
+
+    headers: Mapping[str, str | None] | None  # a None value removes a session header
+    cookies: Mapping[str, str] | None
+    auth: tuple[str, str] | None
+    body: bytes | Any  # bytes, or what the task passed as data that is neither str nor a form
+    content_type: str | None
+
+
+NO_EXTRAS = Extras(None, None, None, None, None)
 
 
 class _InFlight:
@@ -200,6 +213,7 @@ class BaseSession(RequestMethods):
                 body = body.encode()
         auth = auth or self.auth
         plain = relative and not (query or headers or cookies or auth or body is not None or self.cookies)
+        extras = NO_EXTRAS if plain else Extras(headers, cookies, auth, body, content_type)
         if timeout is None and not stream:
             tmo, deadline = self._defaults
         else:
@@ -229,9 +243,7 @@ class BaseSession(RequestMethods):
             if plain:
                 reply, status, resp_headers = self._send_plain(method, url, full, tmo, stream)
             else:
-                reply, status, resp_headers = self._send(
-                    method, full, relative, headers, cookies, auth, body, content_type, tmo, stream
-                )
+                reply, status, resp_headers = self._send(method, full, relative, extras, tmo, stream)
             if resp_headers is not None:  # Set-Cookie may be among them
                 self._keep_cookies(resp_headers)
             if allow_redirects and status in REDIRECTS:
@@ -250,10 +262,8 @@ class BaseSession(RequestMethods):
                     if (status == 303 and hop_method != "HEAD") or (
                         status in (301, 302) and hop_method == "POST"
                     ):
-                        hop_method, body, content_type = "GET", None, None
-                    reply, status, resp_headers = self._send(
-                        hop_method, full, False, headers, cookies, auth, body, content_type, tmo, stream
-                    )
+                        hop_method, extras = "GET", extras._replace(body=None, content_type=None)
+                    reply, status, resp_headers = self._send(hop_method, full, False, extras, tmo, stream)
                     if resp_headers is not None:
                         self._keep_cookies(resp_headers)
                     if status not in REDIRECTS:
@@ -318,20 +328,10 @@ class BaseSession(RequestMethods):
 
     def _send_plain(self, method: str, url: str, full: str, timeout: Any, stream: bool) -> Hop:
         """Send a request to a path of the base URL with nothing added (a transport may cache it)."""
-        return self._send(method, full, True, None, None, None, None, None, timeout, stream)
+        return self._send(method, full, True, NO_EXTRAS, timeout, stream)
 
     def _send(
-        self,
-        method: str,
-        full: str,
-        relative: bool,
-        headers: Mapping[str, str | None] | None,
-        cookies: Mapping[str, str] | None,
-        auth: tuple[str, str] | None,
-        body: Any,
-        content_type: str | None,
-        timeout: Any,
-        stream: bool,
+        self, method: str, full: str, relative: bool, extras: Extras, timeout: Any, stream: bool
     ) -> Hop:
         """Send one hop to ``full`` (``relative``: on the base URL's origin) and read its head."""
         raise NotImplementedError

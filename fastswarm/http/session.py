@@ -22,7 +22,7 @@ import urllib3
 from gevent import monkey
 
 from fastswarm.http.body import warn_discarded
-from fastswarm.http.frontend import DEFAULT_HEADERS, BaseSession, Finished, Hop
+from fastswarm.http.frontend import DEFAULT_HEADERS, BaseSession, Extras, Finished, Hop
 from fastswarm.http.methods import split_timeout
 from fastswarm.http.urllib3_glue import UrllibBody, transport_error
 
@@ -92,14 +92,9 @@ class HttpSession(BaseSession):
         connect, total = split_timeout(timeout)
         return urllib3.Timeout(connect=connect, read=total if stream or self._timed_reads else None), total
 
-    def _request_headers(
-        self,
-        headers: Mapping[str, str | None] | None,
-        cookies: Mapping[str, str] | None,
-        auth: tuple[str, str] | None,
-        content_type: str | None,
-    ) -> Mapping[str, str]:
+    def _request_headers(self, extras: Extras) -> Mapping[str, str]:
         """The session's headers with this request's on top; a copy only when something differs."""
+        headers, cookies, auth, _, content_type = extras
         if not (headers or cookies or self.cookies or auth or content_type):
             return self.headers
         merged = self.headers.copy()
@@ -119,45 +114,26 @@ class HttpSession(BaseSession):
         return merged
 
     def _send(
-        self,
-        method: str,
-        full: str,
-        relative: bool,
-        headers: Mapping[str, str | None] | None,
-        cookies: Mapping[str, str] | None,
-        auth: tuple[str, str] | None,
-        body: Any,
-        content_type: str | None,
-        timeout: Any,
-        stream: bool,
+        self, method: str, full: str, relative: bool, extras: Extras, timeout: Any, stream: bool
     ) -> Hop:
-        hdrs = self._request_headers(headers, cookies, auth, content_type)
-        if not relative:
-            resp = self._pool.urlopen(
-                method,
-                full,
-                body=body,
-                headers=hdrs,
-                redirect=False,
-                retries=False,
-                timeout=timeout,
-                preload_content=False,
-            )
-        else:
+        if relative:
             pool = self._base_pool
             if pool is None or pool.pool is None:  # first use, or closed by the PoolManager
                 pool = self._base_pool = self._pool.connection_from_url(full)
-            resp = pool.urlopen(
-                method,
-                full[self._origin_len :] or "/",
-                body=body,
-                headers=hdrs,
-                redirect=False,
-                retries=False,
-                timeout=timeout,
-                assert_same_host=False,
-                preload_content=False,
-            )
+            target = full[self._origin_len :] or "/"
+        else:
+            pool, target = self._pool, full
+        resp = pool.urlopen(
+            method,
+            target,
+            body=extras.body,
+            headers=self._request_headers(extras),
+            redirect=False,
+            retries=False,
+            timeout=timeout,
+            assert_same_host=False,
+            preload_content=False,
+        )
         got = resp.headers
         return resp, resp.status, got if "set-cookie" in got else None
 
