@@ -1,10 +1,15 @@
 """fastswarm vs Locust vs bare request loops, against a local nginx, CPU-pinned and interleaved.
 
     python bench/run.py [--quick] [--reps 3] [--users 50] [--duration 10] [--only NAME[,NAME]]
+                        [--baseline DIR]
 
 nginx runs on --nginx-cpu (default 0), each generator on --gen-cpu (default 1) under taskset. Each
 rep runs every selected generator once, in turn (A B C A B C ...). Results go to the console and are
 appended to bench/RESULTS.md (--no-record to skip); per-run logs are kept under bench/out/.
+
+``--baseline DIR`` (a checkout or export of another commit, e.g. ``git archive main fastswarm``) adds a
+twin of each selected fastswarm generator that imports fastswarm from DIR (PYTHONPATH), run right after
+it in every rep: before and after a change measured side by side, in one run, on the same load.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from generators import BENCH, GENERATORS, Generator, OutputError, RunSpec
@@ -37,6 +42,7 @@ class Options:
     nginx_cpu: int
     record: bool
     quick: bool
+    baseline: Path | None
 
     def __post_init__(self) -> None:
         known = {g.name for g in GENERATORS}
@@ -47,6 +53,8 @@ class Options:
             )
         if self.reps < 1 or self.users < 1 or self.duration_s < 1:
             raise SystemExit("--reps, --users and --duration must be >= 1")
+        if self.baseline is not None and not (self.baseline / "fastswarm" / "__init__.py").is_file():
+            raise SystemExit(f"--baseline: no fastswarm package in {self.baseline}")
 
 
 def parse_options(argv: list[str] | None = None) -> Options:
@@ -61,6 +69,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
     p.add_argument("--gen-cpu", type=int, default=1)
     p.add_argument("--nginx-cpu", type=int, default=0)
     p.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
+    p.add_argument("--baseline", default=None, help="also run each fastswarm generator on DIR's fastswarm")
     a = p.parse_args(argv)
     return Options(
         reps=a.reps if a.reps is not None else (1 if a.quick else 3),
@@ -71,7 +80,30 @@ def parse_options(argv: list[str] | None = None) -> Options:
         nginx_cpu=a.nginx_cpu,
         record=not a.no_record,
         quick=a.quick,
+        baseline=Path(a.baseline).resolve() if a.baseline else None,
     )
+
+
+def with_baseline(gens: list[Generator], baseline: Path) -> list[Generator]:
+    """Each fastswarm generator followed by its twin on ``baseline``'s code (same argv, PYTHONPATH).
+
+    The console script's own folder, not the working directory, heads sys.path, so PYTHONPATH
+    wins over the editable install.
+    """
+    out: list[Generator] = []
+    for g in gens:
+        out.append(g)
+        if g.name.startswith("fastswarm_"):
+            argv = g.argv
+            out.append(
+                replace(
+                    g,
+                    name=f"{g.name}@base",
+                    title=f"{g.title} (baseline)",
+                    argv=lambda spec, argv=argv: ["env", f"PYTHONPATH={baseline}", *argv(spec)],
+                )
+            )
+    return out
 
 
 def _free_port() -> int:
@@ -123,6 +155,9 @@ def _run_once(gen: Generator, spec: RunSpec, rep: int, cpu: int, logs: Path) -> 
 def main(argv: list[str] | None = None) -> int:
     opts = parse_options(argv)
     gens = [g for g in GENERATORS if not opts.only or g.name in opts.only]
+    if opts.baseline is not None:
+        gens = with_baseline(gens, opts.baseline)
+        compileall.compile_dir(str(opts.baseline / "fastswarm"), quiet=1)
     stamp = dt.datetime.now(dt.timezone.utc)
     logs = BENCH / "out" / stamp.strftime("%Y%m%dT%H%M%SZ")
     logs.mkdir(parents=True, exist_ok=True)

@@ -2,45 +2,33 @@
 
 Each user keeps its own keep-alive connection per origin (``fast_conn.Connection``), writes
 each request as one bytes object (the request line, a header block prebuilt per session,
-and only the headers this request adds), and reads the response with httptools. The
-result is the same ``Response`` the urllib3 client returns and is recorded the same way,
-once; a plain successful request goes straight to ``recorder.record`` and touches the
-``request`` event only when someone listens.
+and only the headers this request adds), and reads the response with httptools. It is the
+httptools transport under ``frontend.BaseSession``, which names, follows redirects and
+records each request (the same ``Response`` as the urllib3 client, recorded once). A plain
+request to the base URL reuses the bytes it was sent as last time.
 """
 
 from __future__ import annotations
 
-import time
 import zlib
 from base64 import b64encode
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode, urljoin, urlsplit
+from urllib.parse import quote, urlsplit
 
-from gevent import GreenletExit
-
-from fastswarm.http.body import BodyStream, BytesStream, body_limit
+from fastswarm.http.body import BodyStream, BytesStream
 from fastswarm.http.fast_conn import Connection, SessionHeaders, StreamedBody
-from fastswarm.http.fast_exchange import DROPPED
-from fastswarm.http.headers import NO_HEADERS, FastHeaders
-from fastswarm.http.methods import CookieJar, RequestMethods, encode_body, split_timeout
-from fastswarm.http.response import (
-    Response,
-    ResponseContextManager,
-    TooManyRedirects,
-    default_outcome,
-    report,
-    report_interrupted,
-)
+from fastswarm.http.fast_exchange import DROPPED, Exchange
+from fastswarm.http.frontend import DEFAULT_HEADERS, NO_EXTRAS, BaseSession, Extras, Finished, Hop
+from fastswarm.http.headers import FastHeaders
+from fastswarm.http.methods import split_timeout
 
 if TYPE_CHECKING:
     from fastswarm.user.env import Environment
 
-_REDIRECTS = frozenset((301, 302, 303, 307, 308))
 _SIMPLE_CACHE = 64  # prebuilt requests kept per session (emptied when full)
 _WITH_BODY = frozenset(("POST", "PUT", "PATCH"))
 _SAFE_URL = "/:?&=%#@!$'()*+,;[]~"
-DEFAULT_HEADERS = {"User-Agent": "fastswarm", "Accept": "*/*", "Accept-Encoding": "gzip, deflate"}
 
 
 def _target(path: str) -> bytes:
@@ -57,7 +45,7 @@ def _declared_length(headers: Mapping[str, str]) -> int:
     return int(value) if value.isdigit() else 0
 
 
-def _decode(content: bytes, headers: FastHeaders) -> bytes:
+def _decode(content: bytes, headers: Mapping[str, str]) -> bytes:
     coding = headers.get("content-encoding", "").strip().lower()
     if coding in ("gzip", "x-gzip", "deflate"):
         try:
@@ -69,14 +57,13 @@ def _decode(content: bytes, headers: FastHeaders) -> bytes:
     return content
 
 
-class FastHttpSession(RequestMethods):
+class FastHttpSession(BaseSession):
     """A user's fast HTTP client: per-origin keep-alive connections, cookies, one record per request.
 
     ``insecure=True`` turns TLS certificate and host name verification off (it is on by
-    default). Timeouts are in seconds: ``network_timeout`` bounds each whole request
-    (connect, headers and body), ``connection_timeout`` the connect alone; ``timeout=`` on a
-    request overrides the first (a ``(connect, read)`` pair: their sum). Bodies over the run's
-    ``max_body_size`` are counted and dropped unless the request passes ``stream=True``.
+    default). ``network_timeout`` bounds each exchange (a redirect's each hop) rather than
+    the whole request. Bodies over the run's ``max_body_size`` are counted and dropped unless
+    the request passes ``stream=True``.
     """
 
     def __init__(
@@ -84,35 +71,32 @@ class FastHttpSession(RequestMethods):
         environment: Environment,
         base_url: str,
         user: Any = None,
-        insecure: bool = False,
+        *,
         network_timeout: float | None = 60.0,
         connection_timeout: float | None = 60.0,
         max_redirects: int = 30,
         default_headers: Mapping[str, str] | None = None,
+        insecure: bool = False,
         **kwargs: Any,
     ) -> None:
-        parts = urlsplit(base_url)
+        super().__init__(
+            environment,
+            base_url,
+            user,
+            network_timeout=network_timeout,
+            connection_timeout=connection_timeout,
+            max_redirects=max_redirects,
+        )
+        parts = urlsplit(self.base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"base URL must be http:// or https://host[:port], got {base_url!r}")
-        self.environment = environment
-        self.base_url = base_url
-        self.user = user
+            raise ValueError(f"base URL must be http:// or https://host[:port], got {self.base_url!r}")
         self.insecure = insecure
-        self.network_timeout = network_timeout
-        self.connection_timeout = connection_timeout
-        self.max_redirects = max_redirects
-        self.max_body = body_limit(environment)
         self.headers = SessionHeaders({**DEFAULT_HEADERS, **(default_headers or {})})
-        self.cookies = CookieJar()
-        self.auth: tuple[str, str] | None = None
-        self.request_name: str | None = None
         self._origin = (parts.scheme, parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-        self._prefix = parts.path.rstrip("/")
-        self._base = base_url.rstrip("/")
         self._conn: Connection | None = None  # to the base URL's origin: the common case
         self._others: dict[tuple[str, str, int], Connection] = {}
-        # (method, path) -> (request bytes, full URL, the header block they were built with)
-        self._simple: dict[tuple[str, str], tuple[bytes, str, bytes | None]] = {}
+        # (method, path) -> (request bytes, the header block they were built with)
+        self._simple: dict[tuple[str, str], tuple[bytes, bytes | None]] = {}
 
     def close(self) -> None:
         """Close every kept-alive connection of this session."""
@@ -137,18 +121,9 @@ class FastHttpSession(RequestMethods):
             origin[1], origin[2], origin[0] == "https", self.insecure, self.connection_timeout, self.max_body
         )
 
-    def _payload(
-        self,
-        method: str,
-        target: bytes,
-        conn: Connection,
-        headers: Mapping[str, str | None] | None,
-        cookies: Mapping[str, str] | None,
-        auth: tuple[str, str] | None,
-        body: bytes | None,
-        content_type: str | None,
-    ) -> bytes:
+    def _payload(self, method: str, target: bytes, conn: Connection, extras: Extras) -> bytes:
         """The whole request as one bytes object; the common GET is one concatenation."""
+        headers, cookies, auth, body, content_type = extras
         block = self.headers.encoded()
         if not (headers or cookies or self.cookies or auth or content_type or body is not None):
             if method in _WITH_BODY:
@@ -189,181 +164,68 @@ class FastHttpSession(RequestMethods):
         )
         return head + body if body else head
 
-    def request(
-        self,
-        method: str,
-        url: str,
-        *,
-        name: str | None = None,
-        catch_response: bool = False,
-        params: Any = None,
-        headers: Mapping[str, str | None] | None = None,
-        json: Any = None,
-        data: Any = None,
-        files: Any = None,
-        timeout: Any = None,
-        allow_redirects: bool = True,
-        cookies: Mapping[str, str] | None = None,
-        auth: tuple[str, str] | None = None,
-        context: dict[str, Any] | None = None,
-        stream: bool = False,
-    ) -> Response:
-        """Make a request, record it once (or when the catch_response block exits), return it.
+    def _timeouts(self, timeout: Any, stream: bool) -> tuple[float | None, None]:
+        """Each exchange is bounded by its Connection (a redirect's each hop), none by the front-end."""
+        return self.network_timeout if timeout is None else split_timeout(timeout)[1], None
 
-        ``url`` is a path joined to the base URL, or an absolute URL used as is. The stats
-        name is ``name``, else the path as given (with ``params``' query string).
-        """
-        method = method.upper()
-        query = ""
-        if params:
-            query = params if isinstance(params, str) else urlencode(params, doseq=True)
-            query = ("&" if "?" in url else "?") + query
-        # The common request (a path, nothing added) reuses the bytes it was sent as last time.
-        simple = not (
-            params
-            or headers
-            or cookies
-            or auth
-            or data
-            or files
-            or json is not None
-            or self.cookies
-            or self.auth
-        )
-        hit = self._simple.get((method, url)) if simple else None
-        payload: bytes | None = None
-        if hit is not None and hit[2] is self.headers.block:
-            payload, full, origin, target = hit[0], hit[1], self._origin, b""
-            if name is None:
-                name = self.request_name or url
-        elif url[:1] == "/" or not url[:8].lower().startswith(("http://", "https://")):
-            path = url if url[:1] == "/" else "/" + url
-            origin = self._origin
-            target = _target(self._prefix + path + query)
-            full = self._base + path + query
-            if name is None:
-                name = self.request_name or url + query
+    def _send_plain(self, method: str, url: str, full: str, timeout: Any, stream: bool) -> Hop:
+        conn = self._conn
+        if conn is None:
+            conn = self._connection(self._origin)
+        hit = self._simple.get((method, url))
+        if hit is not None and hit[1] is self.headers.block:
+            payload = hit[0]
         else:
-            simple = False
-            full = url + query
+            payload = self._payload(method, _target(full[self._origin_len :]), conn, NO_EXTRAS)
+            if len(self._simple) >= _SIMPLE_CACHE:
+                self._simple.clear()
+            self._simple[(method, url)] = (payload, self.headers.block)
+        st = conn.exchange(payload, method, timeout, stream)
+        set_cookie, st.encoded = st.flags()  # as _head, inline: this is the hot path
+        return conn, st.status, FastHeaders(st.raw) if set_cookie else None
+
+    def _send(
+        self, method: str, full: str, relative: bool, extras: Extras, timeout: Any, stream: bool
+    ) -> Hop:
+        if relative:
+            origin, target = self._origin, _target(full[self._origin_len :])
+        else:
             origin, target = self._split(full)
-            if name is None:
-                name = self.request_name
-                if name is None:
-                    parts = urlsplit(full)
-                    name = f"{parts.path or '/'}?{parts.query}" if parts.query else parts.path or "/"
-        body: Any = None
-        content_type = None
-        if data or json is not None or files:
-            body, content_type = encode_body(data, json, files)
-            if isinstance(body, str):
-                body = body.encode()
-        auth = auth or self.auth
-        tmo = self.network_timeout if timeout is None else split_timeout(timeout)[1]
-        hook = self.environment.events.request
-        listening = bool(hook)
-        ctx = context
-        if listening:
-            user = self.user
-            ctx = user.context() if user is not None and hasattr(user, "context") else {}
-            if context:
-                ctx = {**ctx, **context}
-
-        start_time = time.time()
-        t0 = time.perf_counter()
-        status, reason, head, content, length = 0, None, b"", b"", -1
-        resp_headers: FastHeaders | None = None
-        error: BaseException | None = None
-        streamed: BodyStream | None = None
-        try:
-            conn = self._conn
-            if conn is None or origin is not self._origin:
-                conn = self._connection(origin)
-            if payload is None:
-                payload = self._payload(method, target, conn, headers, cookies, auth, body, content_type)
-                if simple:
-                    if len(self._simple) >= _SIMPLE_CACHE:
-                        self._simple.clear()
-                    self._simple[(method, url)] = (payload, full, self.headers.block)
-            st = conn.exchange(payload, method, tmo, stream)
-            hops = 0
-            while True:
-                status, head = st.status, st.raw
-                set_cookie, encoded = st.flags()
-                # The headers are parsed here only when the session must act on them.
-                resp_headers = FastHeaders(head) if set_cookie else None
-                if resp_headers is not None:
-                    self._keep_cookies(resp_headers)
-                if not (allow_redirects and status in _REDIRECTS):
-                    break
-                if resp_headers is None:
-                    resp_headers = FastHeaders(head)
-                if "location" not in resp_headers:
-                    break
-                if hops >= self.max_redirects:
-                    raise TooManyRedirects(f"Exceeded {self.max_redirects} redirects.")
-                hops += 1
-                full = urljoin(full, resp_headers["location"])
-                if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
-                    method, body, content_type = "GET", None, None
-                origin, target = self._split(full)
-                conn = self._connection(origin)
-                st = conn.exchange(
-                    self._payload(method, target, conn, headers, cookies, auth, body, content_type),
-                    method,
-                    tmo,
-                    stream,
-                )
-            body_parts = st.body
-            if stream:  # the task reads the body; the headers are what counted (as Locust)
-                parsed = resp_headers or FastHeaders(head)
-                streamed = self._stream(conn, tmo, encoded, parsed)
-                length = _declared_length(parsed)
-            elif body_parts is DROPPED:  # over max_body_size: counted, not kept
-                length = st.size
-            else:
-                content = body_parts[0] if len(body_parts) == 1 else b"".join(body_parts)
-                if encoded and content:
-                    content = _decode(content, resp_headers or FastHeaders(head))
-        except GreenletExit:  # the user was stopped mid-request: counted as such, never dropped
-            report_interrupted(self.environment, method, name, full, t0, start_time, ctx)
-            raise
-        except Exception as exc:  # a transport failure becomes a failed request, never a crash
-            error = exc
-            status, reason = 0, ""
-            if resp_headers is None:  # those of the last response that arrived, if any did
-                resp_headers = FastHeaders(head) if head else NO_HEADERS
-        elapsed = time.perf_counter() - t0
-
-        # reason and headers None: parsed from the raw head if a task reads them.
-        response = Response(
-            method,
-            full,
-            name,
-            status,
-            reason,
-            resp_headers,
-            content,
-            elapsed,
-            start_time,
-            error,
-            ctx,
-            head,
-            length,
-            streamed,
-        )
-        if catch_response:
-            return ResponseContextManager(response, self.environment)
-        if error is None and status < 400 and not listening:
-            recorder = self.environment.recorder
-            if recorder is not None:
-                recorder.record(method, name, int(elapsed * 1e6), response._length, None)
-        else:
-            report(self.environment, response, *default_outcome(response))
-        return response
+        conn = self._connection(origin)
+        payload = self._payload(method, target, conn, extras)
+        return self._head(conn.exchange(payload, method, timeout, stream), conn)
 
     @staticmethod
-    def _stream(conn: Connection, timeout: float | None, encoded: bool, headers: FastHeaders) -> BodyStream:
+    def _head(st: Exchange, conn: Connection) -> Hop:
+        # The headers are parsed here only when the session must act on them.
+        set_cookie, st.encoded = st.flags()
+        return conn, st.status, FastHeaders(st.raw) if set_cookie else None
+
+    def _reply_headers(self, reply: Connection) -> Mapping[str, str]:
+        return FastHeaders(reply.state.raw)
+
+    def _finish(
+        self, reply: Connection, headers: Mapping[str, str] | None, stream: bool, timeout: Any
+    ) -> Finished:
+        st = reply.state
+        head, parts, streamed, length, content = st.raw, st.body, None, -1, b""
+        if stream:  # the task reads the body; the headers are what counted (as Locust)
+            parsed = headers if headers is not None else FastHeaders(head)
+            streamed = self._stream(reply, timeout, st.encoded, parsed)
+            length = _declared_length(parsed)
+        elif parts is DROPPED:  # over max_body_size: counted, not kept
+            length = st.size
+        else:
+            content = parts[0] if len(parts) == 1 else b"".join(parts)
+            if st.encoded and content:
+                content = _decode(content, headers if headers is not None else FastHeaders(head))
+        # reason and headers None: parsed from the raw head if a task reads them.
+        return st.status, None, headers, content, length, streamed, head
+
+    @staticmethod
+    def _stream(
+        conn: Connection, timeout: float | None, encoded: bool, headers: Mapping[str, str]
+    ) -> BodyStream:
         """The body of a stream=True response, decoded as it is read if it is compressed.
 
         Usually unread (``StreamedBody``); a body that came whole with the headers is served

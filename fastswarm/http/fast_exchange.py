@@ -51,6 +51,7 @@ class Exchange:
         "size",
         "keep_up_to",
         "limit",
+        "encoded",
     )
 
     def __init__(self, limit: int = DEFAULT_MAX_BODY_SIZE) -> None:
@@ -64,6 +65,7 @@ class Exchange:
         self.size = 0  # body bytes received, kept or not
         self.limit = limit  # the most body bytes kept (the run's max_body_size)
         self.keep_up_to = min(limit, CHECK_AT)  # past this, on_body takes the slow path
+        self.encoded = False  # Content-Encoding may be among the headers (``flags()``, kept by the session)
 
     @property
     def got(self) -> bool:

@@ -4,6 +4,7 @@ Most load-test tasks never look at a response's headers, so ``fast_conn`` does n
 httptools for them (a Python callback per header costs more than the rest of the parse);
 it keeps the bytes that arrived before the body instead. llhttp has validated those bytes
 by the time the response is complete, so splitting them into lines here is enough.
+``parse_set_cookies`` reads the Set-Cookie lines of either client's headers.
 """
 
 from __future__ import annotations
@@ -92,3 +93,26 @@ class FastHeaders(Mapping[str, str]):
 
 
 NO_HEADERS = FastHeaders(b"")  # what a request that got no response shows
+
+
+def parse_set_cookies(headers: Mapping[str, str]) -> dict[str, str]:
+    """Name to value for each ``Set-Cookie`` header; an expired cookie maps to ``""``.
+
+    ``headers`` may hold several Set-Cookie lines (urllib3's ``getlist``), or one joined line.
+    """
+    from http.cookies import CookieError, SimpleCookie  # only where cookies are set: not at start-up
+
+    getlist = getattr(headers, "getlist", None)
+    lines = getlist("set-cookie") if getlist is not None else [headers.get("set-cookie", "")]
+    found: dict[str, str] = {}
+    for line in lines:
+        if not line:
+            continue
+        jar: SimpleCookie = SimpleCookie()
+        try:
+            jar.load(line)
+        except CookieError:
+            continue
+        for name, morsel in jar.items():
+            found[name] = "" if morsel["max-age"] in ("0", "-1") else morsel.value
+    return found

@@ -93,7 +93,7 @@ class HttpSession(BaseHttpSession):
             kind = type(pool_manager).__name__
             raise TypeError(f"HttpSession: pool_manager must be a urllib3.PoolManager, got {kind}")
         plain, credentials = _split_credentials(base_url)
-        super().__init__(plain, _environment_for(request_event, user), user, **kwargs)
+        super().__init__(_environment_for(request_event, user), plain, user, **kwargs)
         self.request_event = request_event
         if credentials is not None:
             self.auth = credentials

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from fastswarm.exception import ConfigError
-from fastswarm.http.response import parse_set_cookies
+from fastswarm.http.headers import parse_set_cookies
 
 if TYPE_CHECKING:
     from fastswarm.http.response import Response

@@ -43,7 +43,7 @@ def session(pytestconfig: pytest.Config) -> Iterator[Any]:
     """An ``HttpSession`` on ``--host`` (fastswarm's HttpUser client)."""
     from fastswarm.http.session import HttpSession
 
-    client = HttpSession(_host(pytestconfig), _environment())
+    client = HttpSession(_environment(), _host(pytestconfig))
     yield client
 
 

@@ -41,7 +41,7 @@ class PytestUser(User):
         host = base_host(environment, self)
         self._fixtures: dict[str, Any] = {}
         if "session" in self.fixture_names:
-            self._fixtures["session"] = HttpSession(host, environment, user=self)
+            self._fixtures["session"] = HttpSession(environment, host, user=self)
         if "fastsession" in self.fixture_names:
             self._fixtures["fastsession"] = FastHttpSession(environment, host, user=self)
         self.client = self._fixtures.get("fastsession", self._fixtures.get("session"))

@@ -9,17 +9,15 @@ identically whichever client made it: once, into the recorder, and then to the
 from __future__ import annotations
 
 import json as _json
-import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from fastswarm.exception import CatchResponseError, FastswarmError, ResponseError
 from fastswarm.http.body import BodyStream, BytesStream, RawBody, iter_chunks, read_all
-from fastswarm.http.errors import INTERRUPTED_AT_STOP, InterruptedAtStop
 from fastswarm.http.errors import ConnectTimeout as ConnectTimeout
 from fastswarm.http.errors import ReadTimeout as ReadTimeout
 from fastswarm.http.errors import TooManyRedirects as TooManyRedirects
-from fastswarm.http.headers import FastHeaders, status_reason
+from fastswarm.http.headers import FastHeaders, parse_set_cookies, status_reason
 from fastswarm.user.event import error_text
 
 if TYPE_CHECKING:
@@ -232,29 +230,6 @@ class Response:
             raise ResponseError(f"{code} Server Error: {self.reason} for url: {self.url}")
 
 
-def parse_set_cookies(headers: Mapping[str, str]) -> dict[str, str]:
-    """Name to value for each ``Set-Cookie`` header; an expired cookie maps to ``""``.
-
-    ``headers`` may hold several Set-Cookie lines (urllib3's ``getlist``), or one joined line.
-    """
-    from http.cookies import CookieError, SimpleCookie  # only where cookies are set: not at start-up
-
-    getlist = getattr(headers, "getlist", None)
-    lines = getlist("set-cookie") if getlist is not None else [headers.get("set-cookie", "")]
-    found: dict[str, str] = {}
-    for line in lines:
-        if not line:
-            continue
-        jar: SimpleCookie = SimpleCookie()
-        try:
-            jar.load(line)
-        except CookieError:
-            continue
-        for name, morsel in jar.items():
-            found[name] = "" if morsel["max-age"] in ("0", "-1") else morsel.value
-    return found
-
-
 def report(
     environment: Environment, response: Response, exc: BaseException | None, error: str | None
 ) -> None:
@@ -280,27 +255,6 @@ def report(
             url=response.url,
             start_time=response.start_time,
         )
-
-
-def report_interrupted(
-    environment: Environment,
-    method: str,
-    name: str,
-    url: str,
-    started: float,
-    start_time: float,
-    context: dict[str, Any] | None,
-) -> None:
-    """Record a request whose user was stopped while it was in flight, as a failure.
-
-    The caller re-raises the ``GreenletExit`` that stopped it: the request is counted (with
-    the time it had taken so far), never dropped, and the user still stops at once.
-    """
-    exc = InterruptedAtStop(INTERRUPTED_AT_STOP)
-    response = Response(
-        method, url, name, 0, "", {}, b"", time.perf_counter() - started, start_time, exc, context
-    )
-    report(environment, response, exc, INTERRUPTED_AT_STOP)
 
 
 def default_outcome(response: Response) -> tuple[BaseException | None, str | None]:

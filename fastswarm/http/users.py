@@ -30,8 +30,8 @@ class HttpUser(User, RestMixin):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         self.client = HttpSession(
-            base_host(environment, self),
             environment,
+            base_host(environment, self),
             user=self,
             network_timeout=self.network_timeout,
             connection_timeout=self.connection_timeout,
