@@ -53,7 +53,7 @@ class OptionParser(argparse.ArgumentParser):
         # to a list default, so they are put in only when the command line gave none
         self._file_lists: dict[str, list[Any]] = {}
 
-    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:  # type: ignore[override]
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
         env_var = kwargs.pop("env_var", None)
         multiple = bool(kwargs.pop("is_multiple", False))
         secret = bool(kwargs.get("is_secret", False))

@@ -29,7 +29,7 @@ class Lifetime:
 
     @property
     def ended(self) -> bool:
-        return self._ended.is_set()
+        return bool(self._ended.is_set())
 
     def end(self) -> None:
         self._ended.set()

@@ -29,11 +29,11 @@ class _Endpoint:
     """One context and one socket, made by ``_open`` in the process that uses them."""
 
     def __init__(self) -> None:
-        self._context: zmq.Context | None = None
-        self._socket: zmq.Socket | None = None
+        self._context: zmq.Context[zmq.Socket[bytes]] | None = None
+        self._socket: zmq.Socket[bytes] | None = None
         self._guards: list[curve.ZapGate | curve.HandshakeWatch] = []  # stopped before the socket closes
 
-    def _open(self, socket_type: int, options: list[tuple[int, int | bytes]]) -> zmq.Socket:
+    def _open(self, socket_type: int, options: list[tuple[int, int | bytes]]) -> zmq.Socket[bytes]:
         """Create the context and a socket of ``socket_type``, with ``options`` set in order."""
         self._context = zmq.Context()
         self._socket = self._context.socket(socket_type)

@@ -90,7 +90,9 @@ def client_options(keys: WorkerKeys) -> SocketOptions:
     ]
 
 
-def guard_master(socket: zmq.Socket, address: str, keys: MasterKeys | None) -> list[ZapGate | HandshakeWatch]:
+def guard_master(
+    socket: zmq.Socket[bytes], address: str, keys: MasterKeys | None
+) -> list[ZapGate | HandshakeWatch]:
     """Start the master's guards: with keys the ZAP gate (call before the ROUTER binds); on
     tcp:// a watch that logs failed handshakes. The caller stops them before closing."""
     guards: list[ZapGate | HandshakeWatch] = []
@@ -114,7 +116,7 @@ def guard_master(socket: zmq.Socket, address: str, keys: MasterKeys | None) -> l
 
 
 def watch_worker(
-    socket: zmq.Socket, address: str, keys: WorkerKeys | None, monitor: SocketMonitor | None = None
+    socket: zmq.Socket[bytes], address: str, keys: WorkerKeys | None, monitor: SocketMonitor | None = None
 ) -> HandshakeWatch | None:
     """On tcp://, a started watch of a worker's handshakes with the master (None on ipc://);
     given ``monitor`` (the socket's, which the channel also reads), it listens there."""
@@ -155,7 +157,7 @@ class RateLimitedLog:
 class ZapGate:
     """The master's ZAP handler: admits only the worker public keys in ``keys.workers``."""
 
-    def __init__(self, context: zmq.Context, keys: MasterKeys) -> None:
+    def __init__(self, context: zmq.Context[zmq.Socket[bytes]], keys: MasterKeys) -> None:
         self.keys = keys
         self.refused = 0
         self._context = context
@@ -231,7 +233,7 @@ class HandshakeWatch:
 
     def __init__(
         self,
-        socket: zmq.Socket,
+        socket: zmq.Socket[bytes],
         on_failure: Callable[[str], None] | None = None,
         *,
         master: bool,
@@ -244,7 +246,7 @@ class HandshakeWatch:
         self.failures_in_a_row = 0
         self._socket = socket
         self._on_failure = on_failure
-        self._monitor: zmq.Socket | None = None
+        self._monitor: zmq.Socket[bytes] | None = None
         self._greenlet: gevent.Greenlet | None = None
 
     def start(self) -> None:
@@ -274,7 +276,7 @@ class HandshakeWatch:
                 return False
         return False
 
-    def _read(self, monitor: zmq.Socket) -> None:
+    def _read(self, monitor: zmq.Socket[bytes]) -> None:
         while True:
             try:
                 frames = monitor.recv_multipart()

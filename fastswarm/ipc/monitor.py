@@ -29,11 +29,11 @@ Listener = Callable[[int, int], None]
 class SocketMonitor:
     """Reads ``socket``'s monitor events (those in the ``events`` mask) until ``stop()``."""
 
-    def __init__(self, socket: zmq.Socket, events: int) -> None:
+    def __init__(self, socket: zmq.Socket[bytes], events: int) -> None:
         self._socket = socket
         self._events = events
         self._listeners: list[Listener] = []
-        self._monitor: zmq.Socket | None = None
+        self._monitor: zmq.Socket[bytes] | None = None
         self._greenlet: gevent.Greenlet | None = None
 
     def add_listener(self, listener: Listener) -> None:
@@ -56,7 +56,7 @@ class SocketMonitor:
             self._monitor.close(linger=0)
         self._greenlet = self._monitor = None
 
-    def _read(self, monitor: zmq.Socket) -> None:
+    def _read(self, monitor: zmq.Socket[bytes]) -> None:
         while True:
             try:
                 event = parse_monitor_message(monitor.recv_multipart())

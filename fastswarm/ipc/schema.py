@@ -49,10 +49,10 @@ def number(lo: float = 0.0, hi: float = MAX_NUMBER) -> Check:
     def check(value: Any) -> float:
         if type(value) is not float and type(value) is not int:
             raise Invalid(f"expected a number, got {_kind(value)}")
-        value = float(value)
-        if not math.isfinite(value) or not lo <= value <= hi:
-            raise Invalid(f"{value} is outside {lo:g}..{hi:g}")
-        return value
+        number = float(value)
+        if not math.isfinite(number) or not lo <= number <= hi:
+            raise Invalid(f"{number} is outside {lo:g}..{hi:g}")
+        return number
 
     return check
 

@@ -35,4 +35,4 @@ def return_large_blocks() -> bool:
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     done = mallopt(M_MMAP_THRESHOLD, LARGE_BLOCK) == 1 and mallopt(M_TRIM_THRESHOLD, 2 * LARGE_BLOCK) == 1
     log.debug("mallopt mmap/trim thresholds %s", "set" if done else "refused")
-    return done
+    return bool(done)

@@ -123,7 +123,8 @@ class CountsTable:
             grown = np.full(max(top, 2 * len(self._slot), 64), -1, dtype=np.intp)
             grown[: len(self._slot)] = self._slot
             self._slot = grown
-        return self._slot[rows]
+        slots: np.ndarray = self._slot[rows]
+        return slots
 
     def _compact(self) -> None:
         """Add the pending counters: dense rows' in place; the others merged into the sorted

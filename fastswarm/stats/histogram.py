@@ -375,4 +375,5 @@ def percentile_values(ps: Sequence[float], index: np.ndarray) -> np.ndarray:
     (the lowest, for percentile 0)."""
     lowest, highest, _ = _index_tables()
     zero = (np.asarray(ps, dtype=np.float64) == 0)[:, None]
-    return np.where(zero, lowest[index], highest[index])
+    values: np.ndarray = np.where(zero, lowest[index], highest[index])
+    return values

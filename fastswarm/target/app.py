@@ -327,7 +327,7 @@ def _json_reply(
     return _reply(start_response, code, json.dumps(doc).encode(), _JSON, extra)
 
 
-class _Server(WSGIServer):
+class _Server(WSGIServer):  # type: ignore[misc]  # gevent ships no types
     """pywsgi with Nagle off: it sends headers and body in two writes, and with Nagle on the
     body waits for the client's delayed ACK (40 ms on Linux) on every kept-alive request."""
 

@@ -179,7 +179,7 @@ def bind(request: Request | None) -> None:
 
 
 def current_request() -> Request:
-    found = getattr(_current, "request", None)
+    found: Request | None = getattr(_current, "request", None)
     if found is None:
         raise RuntimeError("fastswarm.web.request is only set while a route added with web_ui.app.route runs")
     return found
