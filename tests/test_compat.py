@@ -310,6 +310,7 @@ def _stats_api(run: Run) -> None:
         line.split(" ", 1)[0]: line.split(" ", 1)[1] for line in run.log if not line.startswith("worker")
     }
     totals = run.report["totals"]
+    assert found["same"] == "True"  # runner.stats is a RequestStats, and environment.stats is it
     requests, failures, ratio = found["total"].split()
     assert (int(requests), int(failures)) == (totals["requests"], totals["failures"]) and int(failures) > 0
     assert float(ratio) == pytest.approx(totals["failures"] / totals["requests"], abs=1e-6)
