@@ -325,6 +325,15 @@ def _stats_api(run: Run) -> None:
     assert run.result.stdout.count("Type Name ") == 3  # stats_printer: three rounds, then it ended
 
 
+def _host_option(run: Run) -> None:
+    host = run.report["run"]["host"]  # -H, as the command line took it
+    assert host.startswith("http://127.0.0.1:")
+    assert f"master {host} {host} {host}" in run.log  # the master's classes, -H in each
+    seen = Counter(line.rsplit(" ", 1)[0] for line in run.log if line.startswith("user "))
+    assert seen["user Plain"] > 0 and seen["user Own"] > 0  # both classes ran, on either worker
+    assert {line.rsplit(" ", 1)[1] for line in run.log if line.startswith("user ")} == {host}
+
+
 CASES: dict[str, Case] = {
     "weights": Case(_weights, ("-u", "4")),
     "tags": Case(_tags, ("-T", "browse", "-E", "slow")),
@@ -369,6 +378,7 @@ CASES: dict[str, Case] = {
     "catch_exception": Case(_catch_exception, ("-u", "4"), code=1),
     "http_session": Case(_http_session, code=1),
     "stats_api": Case(_stats_api, code=1),
+    "host_option": Case(_host_option, ("--processes", "2")),
 }
 
 

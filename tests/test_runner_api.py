@@ -151,3 +151,25 @@ def test_distributed_runners_name_the_command_line_and_a_second_runner_is_refuse
     env.runner = object()
     with pytest.raises(ConfigError, match="has a runner already"):
         env.create_local_runner()
+
+
+def test_the_host_goes_into_the_user_classes_at_start_and_no_host_keeps_theirs() -> None:
+    class Plain(User):
+        @task
+        def idle(self) -> None:
+            pass
+
+    class Own(Plain):
+        host = "http://own.invalid"
+
+    Environment(user_classes=[Plain, Own], events=Events()).use_host("")  # no host anywhere
+    assert (Plain.host, Own.host) == (None, "http://own.invalid")
+    env = Environment(user_classes=[Plain, Own], host="http://127.0.0.1:9", events=Events())
+    runner = LocalRunner(env)
+    env.runner = runner
+    assert Plain.host is None  # not before the test starts, as Locust
+    runner.start(0, spawn_rate=10, wait=True)
+    assert Plain.host == Own.host == "http://127.0.0.1:9"
+    runner.quit()
+    env.use_host("http://127.0.0.1:10")  # the web UI's new host
+    assert env.host == Plain.host == Own.host == "http://127.0.0.1:10"

@@ -96,6 +96,7 @@ class LocalRunner:
         if self._lifetime.ended:
             raise RuntimeError("this runner has quit; create another with environment.create_local_runner()")
         env = self.environment
+        env.use_host()  # -H into the user classes, as Locust's start does
         env.events.request.bind(self.recorder)
         if idle(self.state):
             self.recorder.take_interval()  # nothing recorded before the test is the test's

@@ -98,8 +98,7 @@ class TestControl:
                 set_rate = getattr(runner, "set_rate", None)
                 if set_rate is None:
                     raise ControlError("rate: the open model is not available", "rate")
-                if host:
-                    runner.environment.host = host
+                runner.environment.use_host(host)
                 set_rate(rate)
             else:
                 runner.start(users, spawn_rate, host)

@@ -106,6 +106,16 @@ class Environment:
             raise ConfigError(f"create_{kind}_runner: no {kind} runner is loaded; {hint}")
         return factory(self)
 
+    def use_host(self, host: str | None = None) -> None:
+        """Take ``host`` (``-H``, the web UI's) when one is given; then, as Locust's runners do
+        before spawning, copy the environment's host into every user class, so that a plain
+        User reading ``self.host`` sees ``-H``. With no host anywhere, each class keeps its own."""
+        if host:
+            self.host = host
+        if self.host:
+            for user_class in self.user_classes:
+                user_class.host = self.host
+
     @property
     def stats(self) -> RequestStats:
         """Locust's ``environment.stats``: its runner's ``stats`` (the same object, history
