@@ -474,11 +474,10 @@ def test_library_use_runs_the_engine_in_process_and_counts_exactly_what_was_serv
     requests = int(seen["requests"])
     assert requests > 20 and requests == target.served(), (seen, target.served())
     assert seen["page"] == seen["requests"] and seen["before"] == "0"
-    # A user whose wait ends just as the stop kills it can be cut off mid-request (users.py's
-    # stop race, not the local runner's): such a request is served, and counted failed.
-    failures, ratio_right = seen["failures"].split()
-    assert ratio_right == "True" and (failures == "0" or seen["errors"] == "['interrupted at stop']"), seen
-    assert int(failures) <= 5 and seen["avg_ms_positive"] == "True" == seen["p95_ms_positive"]
+    # With a stop timeout no request is cut off, not even one of a user whose wait ends as the
+    # stop kills it (it takes the kill before starting another task).
+    assert seen["failures"] == "0 True" and seen["errors"] == "[]", seen
+    assert seen["avg_ms_positive"] == "True" == seen["p95_ms_positive"]
     assert seen["users"] == "0 0" and seen["spawning_done"] == "True"  # quit() stopped every user
     assert seen["states"].replace(" stopping", "") == "spawning running stopped", seen["states"]
     assert seen["stopping_state"] == "stopping"
