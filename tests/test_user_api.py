@@ -10,7 +10,6 @@ from typing import Any
 import gevent
 import gevent.monkey
 import pytest
-from gevent import GreenletExit
 from gevent.pool import Group
 
 from fastswarm.env import Environment
@@ -273,6 +272,7 @@ class Slow(User):
     """Tasks of 0.2 s, waits of 10 s: where stop() lands decides what happens."""
 
     wait_time = constant(10)
+    task_s = 0.2
 
     def on_start(self) -> None:
         self.log: list[str] = []
@@ -280,7 +280,7 @@ class Slow(User):
     @task
     def slow(self) -> None:
         self.log.append("task")
-        gevent.sleep(0.2)
+        gevent.sleep(self.task_s)
         self.log.append("task done")
 
     def on_stop(self) -> None:
@@ -309,26 +309,11 @@ def test_stop(env: Environment, delay: float | None, force: bool, stopped_now: b
     assert user.stop() is True  # stopping a dead user is harmless
 
 
-class Paced(User):
+class Paced(Slow):
     """Tasks of 0.02 s (a request in flight), then waits of 0.2 s."""
 
     wait_time = constant(0.2)
-
-    def on_start(self) -> None:
-        self.log: list[str] = []
-
-    @task
-    def work(self) -> None:
-        self.log.append("task")
-        try:
-            gevent.sleep(0.02)
-        except GreenletExit:
-            self.log.append("interrupted")
-            raise
-        self.log.append("task done")
-
-    def on_stop(self) -> None:
-        self.log.append("stop")
+    task_s = 0.02
 
 
 @pytest.mark.parametrize("force", [False, True])
