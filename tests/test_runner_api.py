@@ -23,9 +23,8 @@ from fastswarm.runners import (
     STATE_STOPPING,
 )
 from fastswarm.stats.aggregator import Aggregator
+from fastswarm.stats.locust_api import RequestStats, StatsEntry
 from fastswarm.stats.recorder import Recorder
-from fastswarm.stats.recorder_view import RecorderSource
-from fastswarm.stats.runner_view import RequestStatsView
 from fastswarm.user.env import Environment
 from fastswarm.user.event import Events
 from fastswarm.user.task import task
@@ -55,10 +54,11 @@ def test_the_view_reads_the_merged_numbers_by_locusts_names() -> None:
     agg = Aggregator()
     agg.start(time.time() - 2)
     agg.add("w0", _recorded().take_interval())
-    stats = RequestStatsView(agg)
+    stats = RequestStats(agg)
     total = stats.total
     assert (total.name, total.num_requests, total.num_failures) == ("Aggregated", 5, 1)
     assert total.fail_ratio == pytest.approx(0.2) and total.avg_content_length == pytest.approx(80)
+    assert total.current_fail_per_sec == pytest.approx(total.current_rps * 0.2)  # the window's rate
     assert total.avg_response_time == pytest.approx(40, abs=0.1)  # (10+20+30+40+100)/5 ms
     assert total.max_response_time == pytest.approx(100, rel=0.01) and total.min_response_time == 10
     assert total.get_response_time_percentile(1.0) == pytest.approx(100, rel=0.01)
@@ -66,16 +66,18 @@ def test_the_view_reads_the_merged_numbers_by_locusts_names() -> None:
     a = stats.get("/a", "GET")
     assert a is not None and a.median_response_time == pytest.approx(20, rel=0.01)
     assert a.get_response_time_percentile(0.75) == pytest.approx(30, rel=0.01)
-    assert stats.get("/c", "GET") is None and stats.num_requests == 5 and stats.num_failures == 1
+    unseen = stats.get("/c", "GET")  # Locust's get: an empty entry, not one of the entries
+    assert unseen.num_requests == 0 and ("/c", "GET") not in stats.entries
+    assert stats.num_requests == 5 and stats.num_failures == 1
     (error,) = stats.errors.values()
     assert (error.method, error.name, error.error, error.occurrences) == ("POST", "/b", "HTTPError 500", 1)
-    with pytest.raises(ValueError, match="within 0.0 and 1.0"):
+    with pytest.raises(ValueError, match="a fraction from 0 to 1"):
         total.get_response_time_percentile(95)  # Locust's percent is a fraction
 
 
 def test_a_workers_view_is_what_it_recorded_since_its_last_report() -> None:
     rec = _recorded()
-    stats = RequestStatsView(RecorderSource(rec))
+    stats = RequestStats(rec)
     assert stats.total.num_requests == 5 and stats.entries[("/a", "GET")].num_requests == 4
     assert stats.total.avg_response_time == pytest.approx(40, abs=0.1) and len(stats.errors) == 1
     assert stats.total.total_rps > 0
@@ -108,13 +110,19 @@ class Quiet(User):
 def test_the_environment_has_stats_before_its_runner_and_the_runners_after() -> None:
     env = Environment(user_classes=[Quiet], events=Events())
     early = env.stats
-    assert early.total.num_requests == 0 and early.entries == {}
+    assert isinstance(early, RequestStats) and early is env.stats
+    assert early.total.num_requests == 0 and early.entries == {} and early.errors == {}
     runner = LocalRunner(env)
     env.runner = runner
+    assert env.stats is runner.stats and isinstance(runner.stats, RequestStats)
     runner.start(2, spawn_rate=100, wait=True)
     assert runner.state == STATE_RUNNING and runner.user_count == runner.target_user_count == 2
     gevent.sleep(0.1)
     assert early.total.num_requests > 0  # the view made before the runner reads the runner's numbers
+    early.history.append({"time": "t"})  # stats_history(runner) and the early view share one list
+    assert runner.stats.history == [{"time": "t"}]
+    tick = runner.stats.get("tick", "T")
+    assert isinstance(tick, StatsEntry) and tick.num_requests > 0 and tick.current_fail_per_sec == 0.0
     runner.quit()
     assert runner.state == STATE_STOPPED and runner.greenlet.join(timeout=1) is None and runner.greenlet.dead
     counted = early.total.num_requests
@@ -143,3 +151,25 @@ def test_distributed_runners_name_the_command_line_and_a_second_runner_is_refuse
     env.runner = object()
     with pytest.raises(ConfigError, match="has a runner already"):
         env.create_local_runner()
+
+
+def test_the_host_goes_into_the_user_classes_at_start_and_no_host_keeps_theirs() -> None:
+    class Plain(User):
+        @task
+        def idle(self) -> None:
+            pass
+
+    class Own(Plain):
+        host = "http://own.invalid"
+
+    Environment(user_classes=[Plain, Own], events=Events()).use_host("")  # no host anywhere
+    assert (Plain.host, Own.host) == (None, "http://own.invalid")
+    env = Environment(user_classes=[Plain, Own], host="http://127.0.0.1:9", events=Events())
+    runner = LocalRunner(env)
+    env.runner = runner
+    assert Plain.host is None  # not before the test starts, as Locust
+    runner.start(0, spawn_rate=10, wait=True)
+    assert Plain.host == Own.host == "http://127.0.0.1:9"
+    runner.quit()
+    env.use_host("http://127.0.0.1:10")  # the web UI's new host
+    assert env.host == Plain.host == Own.host == "http://127.0.0.1:10"

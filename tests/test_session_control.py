@@ -16,6 +16,7 @@ from fastswarm.ipc.coordinator import MasterRunner
 from fastswarm.ipc.state import RunState
 from fastswarm.master.session_control import TestControl
 from fastswarm.stats.aggregator import Aggregator
+from fastswarm.user.env import Environment
 from fastswarm.web.control import ControlError
 
 HOST = "http://127.0.0.1:1"
@@ -25,7 +26,7 @@ class RecordingRunner:
     """The part of MasterRunner the control uses; records each command."""
 
     def __init__(self) -> None:
-        self.environment = SimpleNamespace(host=HOST)
+        self.environment = Environment(role="master", user_classes=[], host=HOST)
         self.aggregator = Aggregator()
         self.state = RunState.READY
         self.target_rate: float | None = None

@@ -8,6 +8,7 @@ import warnings
 from typing import Any
 
 import gevent
+import gevent.monkey
 import pytest
 from gevent.pool import Group
 
@@ -271,6 +272,7 @@ class Slow(User):
     """Tasks of 0.2 s, waits of 10 s: where stop() lands decides what happens."""
 
     wait_time = constant(10)
+    task_s = 0.2
 
     def on_start(self) -> None:
         self.log: list[str] = []
@@ -278,7 +280,7 @@ class Slow(User):
     @task
     def slow(self) -> None:
         self.log.append("task")
-        gevent.sleep(0.2)
+        gevent.sleep(self.task_s)
         self.log.append("task done")
 
     def on_stop(self) -> None:
@@ -305,6 +307,47 @@ def test_stop(env: Environment, delay: float | None, force: bool, stopped_now: b
     glet.join(1)
     assert glet.dead and getattr(user, "log", None) == log
     assert user.stop() is True  # stopping a dead user is harmless
+
+
+class Paced(Slow):
+    """Tasks of 0.02 s (a request in flight), then waits of 0.2 s."""
+
+    wait_time = constant(0.2)
+    task_s = 0.02
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_wait_that_ends_as_stop_kills_the_user_starts_no_task(env: Environment, force: bool) -> None:
+    """The stop and the end of the user's wait fall due in the same turn of the event loop, the
+    stop first: the kill is queued behind the user's wake-up, which must not start a task (its
+    request would be cut off by the kill: "interrupted at stop")."""
+    user = Paced(env)
+    glet = user.start(Group())
+    gevent.spawn_later(0.15, user.stop, force)  # due before the wait's end (~0.22 s)
+    block = gevent.monkey.get_original("time", "sleep")
+    gevent.spawn_later(0.05, block, 0.3)  # holds the loop past both: they run in one turn
+    glet.join(2)
+    assert glet.dead and user.log == ["task", "task done", "stop"]
+    assert user.state is UserState.STOPPED
+
+
+def test_an_arrival_that_comes_as_stop_kills_an_open_model_user_starts_no_task(env: Environment) -> None:
+    """The open model's wait is for its next arrival: the same race, the same rule."""
+    taken, ended = [], []
+
+    def take_arrival() -> bool:
+        if taken:
+            gevent.sleep(0.2)
+        taken.append(1)
+        return True
+
+    user = Paced(env)
+    glet = user.start_open(Group(), take_arrival, lambda: ended.append(1))
+    gevent.spawn_later(0.15, user.stop)
+    gevent.spawn_later(0.05, gevent.monkey.get_original("time", "sleep"), 0.3)
+    glet.join(2)
+    assert glet.dead and user.log == ["task", "task done", "stop"]
+    assert len(taken) == len(ended) == 2  # the arrival it took as it was killed is given back
 
 
 def test_spawned_greenlets_die_with_the_user(env: Environment) -> None:

@@ -28,9 +28,9 @@ from fastswarm.engine.runner import UserRunner
 from fastswarm.engine.state import RunState, idle
 from fastswarm.stats.aggregator import Aggregator
 from fastswarm.stats.histogram import LatencyHistogram
+from fastswarm.stats.locust_api import RequestStats
 from fastswarm.stats.model import EndpointRow, ErrorStats, StatsKey
 from fastswarm.stats.recorder import Recorder
-from fastswarm.stats.runner_view import RequestStatsView
 from fastswarm.user.env import Environment, register_runner_factory, set_current
 
 REPORT_INTERVAL_S = 1.0  # as the CLI's default --report-interval: the window's rates need intervals
@@ -54,6 +54,7 @@ class LocalRunner:
         self.worker_index = 0
         self._lifetime = Lifetime()
         self._reporter: gevent.Greenlet | None = None
+        self.stats = RequestStats(_FlushingSource(self))
 
     # -- Locust's runner API --
     @property
@@ -78,14 +79,6 @@ class LocalRunner:
         """The ramp towards the last ``start``'s users (None before the first, and after a stop)."""
         return self.users.ramp
 
-    @property
-    def stats_source(self) -> _FlushingSource:
-        return _FlushingSource(self)
-
-    @property
-    def stats(self) -> RequestStatsView:
-        return RequestStatsView(self.stats_source)
-
     # -- lifecycle --
     def start(
         self,
@@ -103,6 +96,7 @@ class LocalRunner:
         if self._lifetime.ended:
             raise RuntimeError("this runner has quit; create another with environment.create_local_runner()")
         env = self.environment
+        env.use_host()  # -H into the user classes, as Locust's start does
         env.events.request.bind(self.recorder)
         if idle(self.state):
             self.recorder.take_interval()  # nothing recorded before the test is the test's
@@ -174,6 +168,10 @@ class _FlushingSource:
     @property
     def started_at(self) -> float:
         return self._aggregator.started_at
+
+    @property
+    def duration_s(self) -> float:
+        return self._aggregator.duration_s  # read beside rows, which brought it up to date
 
     def _fresh(self) -> Aggregator:
         if not idle(self._runner.state):

@@ -117,10 +117,9 @@ class MasterRunner(MasterRunnerApi, Membership):
         return workers
 
     def _begin_test(self, host: str | None) -> None:
-        """Take ``host`` if given; unless a test is under way, reset the stats and fire test_start."""
+        """Take ``host`` if given (classes too); unless a test is under way, reset stats, fire test_start."""
         env = self.environment
-        if host:
-            env.host = host
+        env.use_host(host)
         if self.state in (RunState.READY, RunState.STOPPED):
             self.test_generation += 1
             for worker in self.workers.values():

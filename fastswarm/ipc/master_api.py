@@ -1,8 +1,8 @@
 """Locust's runner API on the master, mixed into MasterRunner: what a tasks file reads there.
 
 ``user_count``, ``target_user_count``, ``worker_count``, ``clients`` (Locust's ``WorkerNode``s,
-live views of the master's ``WorkerInfo``), ``stats`` (the merged statistics, a
-``RequestStatsView``), ``greenlet`` (ends when the master quits), ``spawning_greenlet`` (ends
+live views of the master's ``WorkerInfo``), ``stats`` (the merged statistics, Locust's
+``RequestStats``), ``greenlet`` (ends when the master quits), ``spawning_greenlet`` (ends
 when every worker reached its share), ``quit()``, custom messages. Kept apart from
 ``coordinator.py``, which stays the inbox and the test commands.
 """
@@ -25,7 +25,7 @@ from fastswarm.ipc.custom_messages import CustomHandlers
 from fastswarm.ipc.messages import Custom
 from fastswarm.ipc.state import WorkerInfo
 from fastswarm.stats.aggregator import Aggregator
-from fastswarm.stats.runner_view import RequestStatsView
+from fastswarm.stats.locust_api import RequestStats
 
 
 class WorkerNode:
@@ -123,6 +123,7 @@ class MasterRunnerApi:
         # run.py sets it: quit() from a tasks file ends the run (stop, report, exit) through it
         self.on_quit: Callable[[], None] | None = None
         self._spawning: gevent.Greenlet | None = None
+        self.stats = RequestStats(self.aggregator)  # merged from every worker: what the reports show
 
     @property
     def user_count(self) -> int:
@@ -141,15 +142,6 @@ class MasterRunnerApi:
         """Every worker that joined, lost ones included (state ``missing``), by client id."""
         interval, timeout = self.options.heartbeat_interval, self.options.heartbeat_timeout
         return WorkerNodes((w.client_id, WorkerNode(w, interval, timeout)) for w in self.workers.values())
-
-    @property
-    def stats_source(self) -> Aggregator:
-        return self.aggregator
-
-    @property
-    def stats(self) -> RequestStatsView:
-        """The statistics merged from every worker (what the console and reports show)."""
-        return RequestStatsView(self.aggregator)
 
     @property
     def greenlet(self) -> gevent.Greenlet:

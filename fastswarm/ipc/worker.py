@@ -173,7 +173,7 @@ class WorkerRunner(WorkerRunnerApi):
                 if idle(self.state):
                     self.recorder.take_interval()  # what was recorded between tests is not this test's
                     env.events.test_start.fire(environment=env)
-                env.host = message.host or env.host
+                env.use_host(message.host)
                 if self.open.running or self.open.user_count:
                     self.open.stop(timeout=0)  # an open-model test gives way
                     self.recorder.disable_open_model()
@@ -231,7 +231,7 @@ class WorkerRunner(WorkerRunnerApi):
         if idle(self.state):
             self.recorder.take_interval()
             env.events.test_start.fire(environment=env)
-        env.host = message.host or env.host
+        env.use_host(message.host)
         if self.users.user_count:
             self.users.stop(timeout=0)  # a closed-model test's users give way
         self.recorder.enable_open_model(self.open.planned_start, self.open.counters)

@@ -18,9 +18,8 @@ from fastswarm.engine.open_model import OpenModelRunner
 from fastswarm.engine.runner import UserRunner
 from fastswarm.ipc.link import MasterLink
 from fastswarm.ipc.messages import Custom
+from fastswarm.stats.locust_api import RequestStats
 from fastswarm.stats.recorder import Recorder
-from fastswarm.stats.recorder_view import RecorderSource
-from fastswarm.stats.runner_view import RequestStatsView
 from fastswarm.user.env import Environment
 
 MessageHandler = Callable[..., None]
@@ -39,6 +38,7 @@ class WorkerRunnerApi:
     def init_runner_api(self) -> None:
         self.lifetime = Lifetime()
         self.quit_requested = False  # quit() from the tasks file: serve() stops and says so to the master
+        self.stats = RequestStats(self.recorder)  # what it recorded since its last report to the master
 
     @property
     def user_count(self) -> int:
@@ -52,15 +52,6 @@ class WorkerRunnerApi:
     @property
     def worker_index(self) -> int:
         return self.environment.worker_index
-
-    @property
-    def stats_source(self) -> RecorderSource:
-        return RecorderSource(self.recorder)
-
-    @property
-    def stats(self) -> RequestStatsView:
-        """What this worker recorded since its last report to the master."""
-        return RequestStatsView(self.stats_source)
 
     @property
     def greenlet(self) -> gevent.Greenlet:

@@ -107,8 +107,7 @@ class TestControl:
                 raise ControlError("the master is shutting down")
             running = runner.state.value in ("spawning", "running")
             if rate is not None:
-                if host:
-                    runner.environment.host = host
+                runner.environment.use_host(host)
                 runner.set_rate(rate)
             else:
                 runner.start(users, spawn_rate, host)

@@ -24,7 +24,7 @@ from fastswarm.stats.histogram import (
     SUB_BUCKET_MASK,
     LatencyHistogram,
 )
-from fastswarm.stats.model import EntryStats, ErrorStats, IntervalStats, StatsKey
+from fastswarm.stats.model import EntryStats, ErrorStats, IntervalStats
 from fastswarm.stats.open_stats import ArrivalCounters
 from fastswarm.stats.sparse_histogram import SparseHistogram
 
@@ -179,22 +179,6 @@ class Recorder:
             1,
             lambda: "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
         )
-
-    def pending(self) -> list[tuple[StatsKey, int, int, int, SparseHistogram]]:
-        """Each row's (key, requests, failures, bytes, histogram) since the last ``take_interval``.
-
-        A read for ``runner.stats`` on a worker: nothing is cleared, the histograms are the
-        live ones (read them before the next report).
-        """
-        return [
-            (StatsKey(method, name), e.requests, e.failures, e.bytes, e.histogram)
-            for (method, name), e in self._entries.items()
-            if e.requests
-        ]
-
-    def pending_errors(self) -> list[ErrorStats]:
-        """The request failures grouped since the last ``take_interval`` (nothing cleared)."""
-        return list(self._errors.stats())
 
     def take_interval(self, now: float | None = None) -> IntervalStats:
         """Return everything recorded since the last call and start a new interval.

@@ -20,7 +20,7 @@ import gevent
 from gevent.pool import Group
 
 from fastswarm.exception import ConfigError
-from fastswarm.stats.runner_view import DeferredSource, RequestStatsView
+from fastswarm.stats.locust_api import DeferredSource, RequestStats
 from fastswarm.user.event import Events
 from fastswarm.user.event import events as global_events
 
@@ -78,6 +78,7 @@ class Environment:
             None  # web.extend.WebUI on the master while it serves; None elsewhere (Locust's rule)
         )
         self._background = Group()
+        self._early_stats: RequestStats | None = None
 
     # -- Locust's library use --
     def create_local_runner(self) -> Any:
@@ -105,10 +106,31 @@ class Environment:
             raise ConfigError(f"create_{kind}_runner: no {kind} runner is loaded; {hint}")
         return factory(self)
 
+    def use_host(self, host: str | None = None) -> None:
+        """Take ``host`` (``-H``, the web UI's) when one is given; then, as Locust's runners do
+        before spawning, copy the environment's host into every user class, so that a plain
+        User reading ``self.host`` sees ``-H``. With no host anywhere, each class keeps its own."""
+        if host:
+            self.host = host
+        if self.host:
+            for user_class in self.user_classes:
+                user_class.host = self.host
+
     @property
-    def stats(self) -> RequestStatsView:
-        """The runner's statistics, as Locust's ``environment.stats`` (empty until it has a runner)."""
-        return RequestStatsView(DeferredSource(lambda: getattr(self.runner, "stats_source", None)))
+    def stats(self) -> RequestStats:
+        """Locust's ``environment.stats``: its runner's ``stats`` (the same object, history
+        included) once it has a runner; before that, a view that follows whichever runner
+        it gets (empty until then), so ``stats`` taken early stays current."""
+        own = self._runner_stats()
+        if own is not None:
+            return own
+        if self._early_stats is None:
+            self._early_stats = RequestStats(DeferredSource(self._runner_stats))
+        return self._early_stats
+
+    def _runner_stats(self) -> RequestStats | None:
+        own = getattr(self.runner, "stats", None)
+        return own if isinstance(own, RequestStats) else None
 
     def spawn(self, fn: Any, *args: Any, **kwargs: Any) -> gevent.Greenlet:
         """Start background work that lasts the whole test; it is killed when the test stops."""

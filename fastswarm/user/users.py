@@ -5,8 +5,9 @@ The runtime builds ``cls(environment)``, sets ``user_id``, calls ``start(group)`
 (``recorder.record_user_error`` and ``events.user_error``) and the user carries on: a bug
 in a tasks file costs a statistic, never the process.
 
-Stopping follows Locust: a user asleep between tasks is killed at once; one in the middle
-of a task is flagged and leaves when the task ends (``force`` kills it at once anyway).
+Stopping follows Locust: a user asleep between tasks is killed at once (one whose wait ends
+before the kill lands takes it then, before starting another task); one in the middle of a
+task is flagged and leaves when the task ends (``force`` kills it at once anyway).
 Either way on_stop runs, once, inside the user's greenlet, and the greenlets the user
 started with ``self.spawn`` die with it.
 """
@@ -52,7 +53,7 @@ class UserState(Enum):
     IDLE = "idle"  # built or spawned, run() not begun
     RUNNING = "running"  # in on_start or a task
     WAITING = "waiting"  # asleep between tasks: safe to kill
-    STOPPING = "stopping"  # asked to stop after its task, or running on_stop
+    STOPPING = "stopping"  # asked to stop after its task, killed while asleep, or running on_stop
     STOPPED = "stopped"
 
 
@@ -208,6 +209,8 @@ class User:
         if glet is gevent.getcurrent():
             raise GreenletExit()
         if force or self._state in (UserState.IDLE, UserState.WAITING):
+            if self._state is _WAITING:
+                self._state = _STOPPING  # the kill is queued: a wait ending first must not start a task
             glet.kill(block=False)
             return True
         if self._state is UserState.RUNNING:
@@ -258,6 +261,10 @@ class User:
                 self._check_stop()
                 self._state = UserState.WAITING
                 more = take_arrival()
+                if self._state is not _WAITING:  # stop() killed it as the arrival came
+                    if more:
+                        end_arrival()
+                    self._take_queued_kill()
                 self._state = UserState.RUNNING
                 if not more:
                     break
@@ -294,8 +301,22 @@ class User:
                 return
         self._state = _WAITING
         gevent.sleep(seconds)
+        if self._state is not _WAITING:  # stop() killed it as the wait ended
+            self._take_queued_kill()
         self._state = _RUNNING
         self._last_turn = getattr(loop, "iteration", -2)
+
+    def _take_queued_kill(self) -> None:
+        """Take the kill ``stop()`` queued as this user's wait was ending, before any new task.
+
+        The stop and the end of the wait fell due in the same turn of the event loop, the stop
+        first: the kill waits in the loop's callbacks, behind this wake-up. Starting a task here
+        would send a request that the kill cuts off ("interrupted at stop") even with a stop
+        timeout. ``sleep(0)`` queues this greenlet behind the kill, which raises GreenletExit
+        here; the raise below only stands in should it ever not.
+        """
+        gevent.sleep(0)
+        raise GreenletExit()
 
     def _report_error(self, exc: BaseException) -> None:
         env = self.environment
