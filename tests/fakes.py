@@ -30,3 +30,19 @@ class FakeHook:
 class FakeEvents:
     def __init__(self) -> None:
         self.request = FakeHook()
+
+
+class Wire:
+    """Stands in for the MasterChannel: keeps what the master sends, to whom."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[bytes, Any]] = []
+
+    def send(self, identity: bytes, message: Any) -> bool:
+        self.sent.append((identity, message))
+        return True
+
+    def take(self, kind: type | None = None) -> list[tuple[bytes, Any]]:
+        out = [(i, m) for i, m in self.sent if kind is None or isinstance(m, kind)]
+        self.sent = []
+        return out

@@ -11,26 +11,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from tests.conftest import ROOT, Target
-from tests.web_support import ARTIFACTS, CHROMIUM, FLAGS, Master
+from tests.web_support import ARTIFACTS, Master, chromium_page
 
 TOKEN = "browser-token-0123456789abcdef"
 
 
 @pytest.fixture
 def page() -> Iterator[Page]:
-    assert Path(CHROMIUM).exists(), "chromium is missing: .ci/run installs it (apt-get install chromium)"
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 720})
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
+    with chromium_page(720) as page:
         yield page
-        browser.close()
-        assert not errors, errors
 
 
 @pytest.mark.timeout(120)

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, Route, expect, sync_playwright
+from playwright.sync_api import Page, Route, expect
 
 from tests.conftest import Target
-from tests.web_support import ARTIFACTS, CHROMIUM, FLAGS, Master
+from tests.web_support import ARTIFACTS, Master, chromium_page
 
 SHOP = """
 import logging
@@ -71,16 +71,8 @@ TOTAL_REQUESTS = (
 
 @pytest.fixture
 def page() -> Iterator[Page]:
-    assert Path(CHROMIUM).exists(), "chromium is missing: .ci/run installs it (apt-get install chromium)"
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
+    with chromium_page(900) as page:
         yield page
-        browser.close()
-        assert not errors, errors  # no script error on any tab
 
 
 def shot(page: Page, name: str) -> None:

@@ -26,7 +26,6 @@ from fastswarm.ipc.messages import (
     Ack,
     Heartbeat,
     Hello,
-    Message,
     Rejected,
     SetRate,
     Spawn,
@@ -41,6 +40,7 @@ from fastswarm.stats.histogram import LatencyHistogram
 from fastswarm.stats.model import EntryStats, IntervalStats
 from fastswarm.user.env import Environment
 from fastswarm.user.event import Events
+from tests.fakes import Wire
 
 PER_REPORT = 3  # requests in each _report()
 
@@ -61,22 +61,6 @@ class Writer(User):
     @task
     def write(self) -> None:
         pass
-
-
-class Wire:
-    """Stands in for the MasterChannel: keeps what the master sends, to whom."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[bytes, Message]] = []
-
-    def send(self, identity: bytes, message: Message) -> bool:
-        self.sent.append((identity, message))
-        return True
-
-    def take(self, kind: type | None = None) -> list[tuple[bytes, Any]]:
-        out = [(i, m) for i, m in self.sent if kind is None or isinstance(m, kind)]
-        self.sent = []
-        return out
 
 
 def _master(expect: int = 2, **options: Any) -> tuple[MasterRunner, Wire]:

@@ -8,20 +8,12 @@ from fastswarm.config.settings import Config
 from fastswarm.engine.state import RunState
 from fastswarm.ipc import wire
 from fastswarm.ipc.coordinator import MasterRunner
-from fastswarm.ipc.messages import PROTOCOL_VERSION, Heartbeat, Hello, Message, Stopped
+from fastswarm.ipc.messages import PROTOCOL_VERSION, Heartbeat, Hello, Stopped
 from fastswarm.stats.aggregator import Aggregator
 from fastswarm.stats.prometheus import RUN_STATES
 from fastswarm.user.env import Environment
 from fastswarm.user.event import Events
-
-
-class Wire:
-    def __init__(self) -> None:
-        self.sent: list[tuple[bytes, Message]] = []
-
-    def send(self, identity: bytes, message: Message) -> bool:
-        self.sent.append((identity, message))
-        return True
+from tests.fakes import Wire
 
 
 def _runner_with_worker() -> tuple[MasterRunner, bytes]:

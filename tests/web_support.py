@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -13,10 +14,14 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tests.conftest import ROOT
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 TASKS = """
 from fastswarm import HttpUser, task, constant
@@ -179,3 +184,21 @@ def strict_json(raw: bytes) -> Any:
         raise ValueError(f"{name} is not JSON")
 
     return json.loads(raw, parse_constant=refuse)
+
+
+@contextlib.contextmanager
+def chromium_page(height: int = 720) -> Iterator[Page]:
+    """A 1280-wide page in Debian's headless chromium (``.ci/run`` installs it); the test fails
+    if a script on the page raised."""
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "chromium is missing: .ci/run installs it (apt-get install chromium)"
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": height})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        yield page
+        browser.close()
+        assert not errors, errors  # no script error on any tab
