@@ -57,7 +57,7 @@ def _decode(content: bytes, headers: Mapping[str, str]) -> bytes:
     return content
 
 
-class FastHttpSession(BaseSession):
+class FastHttpSession(BaseSession[Connection]):
     """A user's fast HTTP client: per-origin keep-alive connections, cookies, one record per request.
 
     ``insecure=True`` turns TLS certificate and host name verification off (it is on by
@@ -168,7 +168,7 @@ class FastHttpSession(BaseSession):
         """Each exchange is bounded by its Connection (a redirect's each hop), none by the front-end."""
         return self.network_timeout if timeout is None else split_timeout(timeout)[1], None
 
-    def _send_plain(self, method: str, url: str, full: str, timeout: Any, stream: bool) -> Hop:
+    def _send_plain(self, method: str, url: str, full: str, timeout: Any, stream: bool) -> Hop[Connection]:
         conn = self._conn
         if conn is None:
             conn = self._connection(self._origin)
@@ -186,7 +186,7 @@ class FastHttpSession(BaseSession):
 
     def _send(
         self, method: str, full: str, relative: bool, extras: Extras, timeout: Any, stream: bool
-    ) -> Hop:
+    ) -> Hop[Connection]:
         if relative:
             origin, target = self._origin, _target(full[self._origin_len :])
         else:
@@ -196,7 +196,7 @@ class FastHttpSession(BaseSession):
         return self._head(conn.exchange(payload, method, timeout, stream), conn)
 
     @staticmethod
-    def _head(st: Exchange, conn: Connection) -> Hop:
+    def _head(st: Exchange, conn: Connection) -> Hop[Connection]:
         # The headers are parsed here only when the session must act on them.
         set_cookie, st.encoded = st.flags()
         return conn, st.status, FastHeaders(st.raw) if set_cookie else None

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from gevent import GreenletExit
@@ -46,7 +46,9 @@ DEFAULT_HEADERS: Mapping[str, str] = {
 """Sent with every request of either client, under the session's ``default_headers``."""
 _SCHEMES = ("http://", "https://")
 
-Hop = tuple[Any, int, "Mapping[str, str] | None"]
+Reply = TypeVar("Reply")
+"""A transport's own reply object (urllib3's response, the fast client's connection)."""
+Hop = tuple[Reply, int, "Mapping[str, str] | None"]
 """What one hop's head gave: the transport's reply, the status, and the headers when they may
 set a cookie (None: not parsed, for speed; ``_reply_headers`` parses them if needed)."""
 Finished = tuple[int, "str | None", "Mapping[str, str] | None", bytes, int, "BodyStream | None", bytes]
@@ -103,7 +105,7 @@ def report_interrupted(
     report(environment, response, exc, INTERRUPTED_AT_STOP)
 
 
-class BaseSession(RequestMethods):
+class BaseSession(RequestMethods, Generic[Reply]):
     """A user's HTTP client: names, context, body, redirects, deadline, one record per request.
 
     Built as ``(environment, base_url, user=None, ...)``; the keyword names are the same for
@@ -234,7 +236,7 @@ class BaseSession(RequestMethods):
         resp_headers: Mapping[str, str] | None = None
         streamed: BodyStream | None = None
         error: BaseException | None = None
-        reply: Any = None  # the last hop's reply, once one arrived
+        reply: Reply | None = None  # the last hop's reply, once one arrived
         inflight = None
         if deadline is not None:
             inflight = _InFlight()
@@ -326,24 +328,26 @@ class BaseSession(RequestMethods):
         """
         raise NotImplementedError
 
-    def _send_plain(self, method: str, url: str, full: str, timeout: Any, stream: bool) -> Hop:
+    def _send_plain(self, method: str, url: str, full: str, timeout: Any, stream: bool) -> Hop[Reply]:
         """Send a request to a path of the base URL with nothing added (a transport may cache it)."""
         return self._send(method, full, True, NO_EXTRAS, timeout, stream)
 
     def _send(
         self, method: str, full: str, relative: bool, extras: Extras, timeout: Any, stream: bool
-    ) -> Hop:
+    ) -> Hop[Reply]:
         """Send one hop to ``full`` (``relative``: on the base URL's origin) and read its head."""
         raise NotImplementedError
 
-    def _reply_headers(self, reply: Any) -> Mapping[str, str]:
+    def _reply_headers(self, reply: Reply) -> Mapping[str, str]:
         """The reply's headers (for a redirect's Location, or a failed request's last response)."""
         raise NotImplementedError
 
-    def _release(self, reply: Any) -> None:
+    def _release(self, reply: Reply) -> None:
         """Let go of a redirect's reply before the next hop."""
 
-    def _finish(self, reply: Any, headers: Mapping[str, str] | None, stream: bool, timeout: Any) -> Finished:
+    def _finish(
+        self, reply: Reply, headers: Mapping[str, str] | None, stream: bool, timeout: Any
+    ) -> Finished:
         """Read the last hop's body (or leave it to the task with ``stream``): what ``Response`` holds."""
         raise NotImplementedError
 

@@ -33,7 +33,7 @@ _NO_HEADERS: Mapping[str, str | None] = {}
 _CHUNK = 65536  # what a body over the size limit is read in
 
 
-class HttpSession(BaseSession):
+class HttpSession(BaseSession[urllib3.BaseHTTPResponse]):
     """A user's HTTP client: keep-alive connections, cookies, and one stats record per request.
 
     ``verify=False`` turns TLS certificate checks off; ``pool_maxsize`` is the connections
@@ -115,7 +115,7 @@ class HttpSession(BaseSession):
 
     def _send(
         self, method: str, full: str, relative: bool, extras: Extras, timeout: Any, stream: bool
-    ) -> Hop:
+    ) -> Hop[urllib3.BaseHTTPResponse]:
         if relative:
             pool = self._base_pool
             if pool is None or pool.pool is None:  # first use, or closed by the PoolManager
