@@ -405,10 +405,10 @@ def test_compat_file(name: str, tmp_path: Path, target: Target) -> None:
 
 def test_every_compat_file_is_run() -> None:
     files = {p.stem for p in COMPAT.glob("*.py")}
-    # single_user, session_script and library_use run as scripts (below); web_ui_* need the
+    # single_user, session_script, library_use(_web_ui) run as scripts (below); web_ui_* need the
     # status endpoint (test_web_extend_e2e.py)
     ran = {_file_of(name) for name in CASES}
-    ran |= {"single_user", "session_script", "library_use", "web_ui_routes", "web_ui_clash"}
+    ran |= {"single_user", "session_script", "library_use", "library_web_ui", "web_ui_routes", "web_ui_clash"}
     assert files == ran and len(files) >= 20
 
 
@@ -482,3 +482,35 @@ def test_library_use_runs_the_engine_in_process_and_counts_exactly_what_was_serv
     assert seen["states"].replace(" stopping", "") == "spawning running stopped", seen["states"]
     assert seen["stopping_state"] == "stopping"
     assert seen["events"] == "1 1 5" and seen["stopped"] == "True True True"
+
+
+def test_library_use_serves_the_web_ui_over_the_local_runner(target: Target) -> None:
+    """env.create_web_ui over env.create_local_runner(): POST /swarm, /stop, /reset drive the
+    runner, GET /stats counts what the target served, and the wrong calls are one line each."""
+    target.reset()
+    result = subprocess.run(
+        [sys.executable, str(COMPAT / "library_web_ui.py"), target.url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    seen = dict(line.split(" ", 1) for line in result.stdout.splitlines() if line.strip())
+    assert seen["no_runner"] == "create_web_ui: create the runner first: env.create_local_runner()"
+    assert re.fullmatch(r"create_web_ui: auth_credentials: .*pass token='\.\.\.'.*", seen["basic_auth"])
+    assert seen["csv_writer"].endswith("stats_csv_writer: the CSVs are served at /stats.csv and /errors.csv")
+    assert re.fullmatch(r"create_web_ui: cannot listen on 127\.0\.0\.1:\d+: .* None", seen["busy_port"])
+    assert seen["twice"] == "create_web_ui: this environment has a web UI already (env.web_ui)"
+    assert seen["same_web_ui"] == "True True" and seen["before"] == "ready"
+    assert seen["swarm"] == "200 True" and seen["rate"] == "400 rate"  # the open model is the CLI's
+    requested, state, users, workers = seen["running"].split()
+    assert requested == "True" and state in ("spawning", "running") and users == "3" and workers == "1"
+    assert json.loads(seen["route"]) == {"hello": "ada", "users": 3}  # a tasks-file route on web_ui.app
+    assert seen["stop"] == "200 stopped stopped"
+    over_http, in_process = map(int, seen["totals"].split())
+    assert over_http == in_process == target.served() > 0
+    assert seen["worker"] == "local 0 stopped"  # one pseudo-worker: this process
+    assert seen["reset"] == "200 0 0"
+    assert seen["after_quit"] == "409" and seen["served_until_stop"] == "True"
+    assert seen["token"] == "401 200"

@@ -146,11 +146,39 @@ def test_distributed_runners_name_the_command_line_and_a_second_runner_is_refuse
         env.create_master_runner("*", 5557)
     with pytest.raises(NotImplementedError, match=r"fastswarm -f FILE --worker"):
         env.create_worker_runner("127.0.0.1", 5557)
-    with pytest.raises(NotImplementedError, match=r"create_web_ui: .*fastswarm -f FILE"):
-        env.create_web_ui("127.0.0.1", 8089)
     env.runner = object()
     with pytest.raises(ConfigError, match="has a runner already"):
         env.create_local_runner()
+
+
+def test_create_web_ui_refuses_what_it_cannot_serve_before_binding() -> None:
+    """Each wrong call is one ConfigError line and leaves ``web_ui`` unset; the runs (a busy
+    port, a second call, the endpoint itself) are tests/compat/library_web_ui.py's."""
+    import fastswarm.env  # noqa: F401  registers create_web_ui, as Locust's import line does
+
+    env = Environment(user_classes=[Quiet], events=Events())
+    env.runner = object()  # not a local runner: the master's is served by the command line
+    with pytest.raises(ConfigError, match="serves a local runner"):
+        env.create_web_ui("127.0.0.1", 0)
+    env.runner = LocalRunner(env)
+    wrong: list[tuple[dict[str, object], str]] = [
+        ({"port": 70000}, "port must be a whole number from 0 to 65535, not 70000"),
+        ({"port": "8089"}, "port must be a whole number"),
+        ({"port": True}, "port must be a whole number"),
+        ({"host": 127}, "host must be text, not int"),
+        ({"token": " "}, "token must be non-empty text"),
+        ({"web_login": True}, "web_login=True asks for the token"),
+        ({"auth_credentials": "u:p"}, "auth_credentials: .* pass token="),
+        ({"tls_cert": "c.pem"}, "tls_cert: .*TLS proxy"),
+        ({"delayed_start": True}, "delayed_start: "),
+        ({"web_base_path": "/locust"}, "web_base_path: "),
+        ({"colour": "red"}, r"unknown option 'colour' \(known: host, port, token, web_login\)"),
+    ]
+    for options, message in wrong:
+        call = {"host": "127.0.0.1", "port": 0, **options}
+        with pytest.raises(ConfigError, match=f"^create_web_ui: {message}"):
+            env.create_web_ui(**call)
+        assert env.web_ui is None
 
 
 def test_the_host_goes_into_the_user_classes_at_start_and_no_host_keeps_theirs() -> None:

@@ -7,8 +7,9 @@ to and the runner that owns the users; on the master it holds the coordinator as
 Library use (Locust's ``env.create_local_runner()``) needs a runner from the engine, a layer
 above this one. Rather than import upwards, this module keeps a registry of runner factories
 by kind (``register_runner_factory``) that the higher layer fills when it is imported:
-``engine/local_runner.py`` registers ``"local"``, and ``fastswarm.env`` and the package's
-``fastswarm.Environment`` import that module, so the Locust-style import lines find it filled.
+``engine/local_runner.py`` registers ``"local"``, and ``web/local_ui.py`` the factory of
+``create_web_ui``; ``fastswarm.env`` and the package's ``fastswarm.Environment`` import both,
+so the Locust-style import lines find them filled.
 """
 
 from __future__ import annotations
@@ -29,19 +30,25 @@ if TYPE_CHECKING:
 
 Role = Literal["master", "worker"]
 RunnerFactory = Callable[["Environment"], Any]
+WebUIFactory = Callable[..., Any]  # (environment, host, port, **options) -> web.extend.WebUI
 
 _runner_factories: dict[str, RunnerFactory] = {}
+_web_ui_factories: list[WebUIFactory] = []  # the one registered, once web/local_ui.py is loaded
 # Locust's distributed runners need the forked or remote processes the command line manages.
 _CLI_ONLY = {
     "master": "run the master with the command line: fastswarm -f FILE --processes N (or --master)",
     "worker": "run workers with the command line: fastswarm -f FILE --worker --master-host HOST",
-    "web_ui": "the status endpoint and UI come with the command line: fastswarm -f FILE (--web-port)",
 }
 
 
 def register_runner_factory(kind: str, factory: RunnerFactory) -> None:
     """Make ``factory(environment)`` what ``environment.create_<kind>_runner()`` calls."""
     _runner_factories[kind] = factory
+
+
+def register_web_ui_factory(factory: WebUIFactory) -> None:
+    """Make ``factory(environment, *args, **kwargs)`` what ``environment.create_web_ui()`` calls."""
+    _web_ui_factories[:] = [factory]
 
 
 class Environment:
@@ -93,9 +100,17 @@ class Environment:
         """Not in library use: raises NotImplementedError naming the command line that does it."""
         raise NotImplementedError(f"create_worker_runner: {_CLI_ONLY['worker']}")
 
-    def create_web_ui(self, *_args: Any, **_kwargs: Any) -> Any:
-        """Not in library use yet: raises NotImplementedError naming the command line's UI."""
-        raise NotImplementedError(f"create_web_ui: {_CLI_ONLY['web_ui']}")
+    def create_web_ui(self, host: str = "127.0.0.1", port: int = 8089, **options: Any) -> Any:
+        """Serve the status endpoint and UI over this environment's local runner, now
+        ``self.web_ui`` (``web/local_ui.create_web_ui``: its options, and what it refuses)."""
+        if self.web_ui is not None:
+            raise ConfigError("create_web_ui: this environment has a web UI already (env.web_ui)")
+        if self.runner is None:
+            raise ConfigError("create_web_ui: create the runner first: env.create_local_runner()")
+        if not _web_ui_factories:
+            hint = "import Environment from fastswarm or fastswarm.env"
+            raise ConfigError(f"create_web_ui: the web UI is not loaded; {hint}")
+        return _web_ui_factories[0](self, host, port, **options)
 
     def _create_runner(self, kind: str) -> Any:
         if self.runner is not None:

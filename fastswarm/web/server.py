@@ -39,8 +39,9 @@ class WebServer:
     tasks file or a script can ``join`` it to wait for the endpoint to close.
     """
 
-    def __init__(self, app: Any, host: str, port: int, token: str | None) -> None:
+    def __init__(self, app: Any, host: str, port: int, token: str | None, source: str = "--web-port") -> None:
         self.app = app
+        self.source = source  # what a bind error names: the option, or create_web_ui
         self.host = "0.0.0.0" if host in ("*", "") else host
         self.port = port
         self.token = token
@@ -53,8 +54,7 @@ class WebServer:
         if not self.token and not is_loopback(self.host):
             print(
                 f"fastswarm: WARNING: the status endpoint on {self.host}:{self.port} can start and stop "
-                "tests and is reachable from other machines WITHOUT authentication; "
-                "set --web-auth-token (or FASTSWARM_WEB_AUTH_TOKEN)",
+                f"tests and is reachable from other machines WITHOUT authentication; {self._token_hint()}",
                 file=sys.stderr,
                 flush=True,
             )
@@ -63,7 +63,7 @@ class WebServer:
             server.start()
         except OSError as exc:
             raise ConfigError(
-                f"--web-port: cannot listen on {self.host}:{self.port}: {exc.strerror}"
+                f"{self.source}: cannot listen on {self.host}:{self.port}: {exc.strerror}"
             ) from None
         self._server = server
         self.port = server.server_port
@@ -74,6 +74,11 @@ class WebServer:
             file=sys.stderr,
             flush=True,
         )
+
+    def _token_hint(self) -> str:
+        if self.source == "--web-port":
+            return "set --web-auth-token (or FASTSWARM_WEB_AUTH_TOKEN)"
+        return f"pass {self.source}(..., token=...)"
 
     def stop(self) -> None:
         if self._server is not None:

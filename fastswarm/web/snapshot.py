@@ -1,4 +1,5 @@
-"""The GET /stats document, built from the master's runner and aggregator.
+"""The GET /stats document, built from the master's runner and aggregator (or, through
+``snapshot_document``, from library use's local runner: ``local_control.py``).
 
 Endpoint rows carry the --json report's fields (``report.endpoint_json``) plus the live
 ones, so a script can read a final report and a live snapshot with the same code. The
@@ -16,6 +17,7 @@ from fastswarm.stats.model import EndpointRow
 
 if TYPE_CHECKING:
     from fastswarm.ipc.coordinator import MasterRunner
+    from fastswarm.stats.aggregator import Aggregator
 
 
 def endpoint(row: EndpointRow) -> dict[str, Any]:
@@ -59,19 +61,52 @@ def build_snapshot(
         {"at": report.iso_utc(r.at), "host": r.hostname, "pid": r.pid, "reason": r.reason}
         for r in reversed(runner.door.refusals)  # newest first
     ]
+    return snapshot_document(
+        state=runner.state.value,
+        users=runner.user_count,
+        target_users=runner.target_users,
+        spawn_rate=runner.spawn_rate,
+        target_rate=target_rate,
+        host=runner.environment.host,
+        run_time_left_s=run_time_left_s,
+        defaults=defaults,
+        aggregator=agg,
+        workers=workers,
+        refused_workers=refused,
+        protocol_errors=runner.protocol_errors,
+    )
+
+
+def snapshot_document(
+    *,
+    state: str,
+    users: int,
+    target_users: int,
+    spawn_rate: float,
+    target_rate: float | None,
+    host: str | None,
+    run_time_left_s: float | None,
+    defaults: dict[str, Any],
+    aggregator: Aggregator,
+    workers: list[dict[str, Any]],
+    refused_workers: list[dict[str, Any]],
+    protocol_errors: int,
+) -> dict[str, Any]:
+    """The /stats document's one layout, whichever runner fills it (the master's or a local one)."""
+    agg = aggregator
     return {
-        "state": runner.state.value,
-        "users": runner.user_count,
-        "target_users": runner.target_users,
-        "spawn_rate": runner.spawn_rate,
+        "state": state,
+        "users": users,
+        "target_users": target_users,
+        "spawn_rate": spawn_rate,
         "target_rate": target_rate,
-        "host": runner.environment.host,
+        "host": host,
         "run_time_left_s": None if run_time_left_s is None else round(run_time_left_s, 1),
         "duration_s": round(agg.duration_s, 3),
         "defaults": defaults,
         "workers": workers,
-        "refused_workers": refused,
-        "protocol_errors": runner.protocol_errors,
+        "refused_workers": refused_workers,
+        "protocol_errors": protocol_errors,
         "histogram_bytes": agg.histogram_bytes,
         "totals": endpoint(agg.totals_row()),
         "endpoints": [endpoint(r) for r in agg.endpoint_rows()],
