@@ -84,10 +84,19 @@ print("route", json.dumps(call(port, "GET", "/hello/ada")[1], sort_keys=True))
 status, body = call(port, "POST", "/stop", {})
 print("stop", status, body["state"], runner.state)
 snapshot = call(port, "GET", "/stats")[1]
-print("totals", snapshot["totals"]["requests"], env.stats.total.num_requests)
+with urllib.request.urlopen(sys.argv[1] + "/__stats", timeout=10) as reply:
+    served = json.loads(reply.read())["requests"]
+print("totals", snapshot["totals"]["requests"], env.stats.total.num_requests, served)
 print("worker", snapshot["workers"][0]["id"], snapshot["workers"][0]["users"], snapshot["state"])
 status, body = call(port, "POST", "/reset", {})
 print("reset", status, call(port, "GET", "/stats")[1]["totals"]["requests"], env.stats.total.num_requests)
+call(port, "POST", "/swarm", {"users": 1, "spawn_rate": 10, "run_time": "0.5s"})
+timed = [call(port, "GET", "/stats")[1]]
+deadline = time.monotonic() + 5
+while timed[-1]["state"] != "stopped" and time.monotonic() < deadline:
+    time.sleep(0.1)
+    timed.append(call(port, "GET", "/stats")[1])
+print("run_time", timed[0]["run_time_left_s"] <= 0.5, timed[-1]["state"], timed[-1]["run_time_left_s"])
 runner.quit()
 runner.greenlet.join(timeout=10)
 print("after_quit", call(port, "POST", "/swarm", {"users": 1, "spawn_rate": 1})[0])
