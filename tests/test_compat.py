@@ -459,18 +459,19 @@ def test_run_single_user_prints_each_request(target: Target) -> None:
     assert all(r[0] == "GET" and float(r[2]) > 0 for r in rows)
 
 
-def test_library_use_runs_the_engine_in_process_and_counts_exactly_what_was_served(target: Target) -> None:
-    """Locust's "use as a library": Environment, create_local_runner, start, greenlet.join, env.stats."""
+def _run_script(name: str, target: Target) -> dict[str, str]:
+    """Run tests/compat/NAME against the target (reset first); its ``key value`` lines."""
     target.reset()
     result = subprocess.run(
-        [sys.executable, str(COMPAT / "library_use.py"), target.url],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
+        [sys.executable, str(COMPAT / name), target.url], capture_output=True, text=True, timeout=60, cwd=ROOT
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    seen = dict(line.split(" ", 1) for line in result.stdout.splitlines() if line.strip())
+    return dict(line.split(" ", 1) for line in result.stdout.splitlines() if line.strip())
+
+
+def test_library_use_runs_the_engine_in_process_and_counts_exactly_what_was_served(target: Target) -> None:
+    """Locust's "use as a library": Environment, create_local_runner, start, greenlet.join, env.stats."""
+    seen = _run_script("library_use.py", target)
     requests = int(seen["requests"])
     assert requests > 20 and requests == target.served(), (seen, target.served())
     assert seen["page"] == seen["requests"] and seen["before"] == "0"
@@ -487,16 +488,7 @@ def test_library_use_runs_the_engine_in_process_and_counts_exactly_what_was_serv
 def test_library_use_serves_the_web_ui_over_the_local_runner(target: Target) -> None:
     """env.create_web_ui over env.create_local_runner(): POST /swarm, /stop, /reset drive the
     runner, GET /stats counts what the target served, and the wrong calls are one line each."""
-    target.reset()
-    result = subprocess.run(
-        [sys.executable, str(COMPAT / "library_web_ui.py"), target.url],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    seen = dict(line.split(" ", 1) for line in result.stdout.splitlines() if line.strip())
+    seen = _run_script("library_web_ui.py", target)
     assert seen["no_runner"] == "create_web_ui: create the runner first: env.create_local_runner()"
     assert re.fullmatch(r"create_web_ui: auth_credentials: .*pass token='\.\.\.'.*", seen["basic_auth"])
     assert seen["csv_writer"].endswith("stats_csv_writer: the CSVs are served at /stats.csv and /errors.csv")
