@@ -37,6 +37,11 @@ STATE_MISSING = RunState.MISSING
 WORKER_STATES = (RunState.READY, RunState.SPAWNING, RunState.RUNNING, RunState.STOPPING, RunState.STOPPED)
 
 
+def under_way(state: RunState | str) -> bool:
+    """True while a test is spawning or running (a plain state string from a heartbeat too)."""
+    return state in (RunState.SPAWNING, RunState.RUNNING)
+
+
 def idle(state: RunState) -> bool:
     """True when no test is under way: a new one starts from zero."""
     return state in (RunState.WAITING, RunState.READY, RunState.STOPPED)

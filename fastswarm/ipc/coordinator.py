@@ -24,7 +24,7 @@ from gevent.event import Event
 from fastswarm.config.open_spec import OpenSpec
 from fastswarm.config.settings import Config
 from fastswarm.engine.distribution import users_per_class, users_per_class_among
-from fastswarm.engine.state import RunState
+from fastswarm.engine.state import RunState, under_way
 from fastswarm.exception import ProtocolError
 from fastswarm.ipc.admission import Door, Fingerprint
 from fastswarm.ipc.channel import MasterChannel
@@ -179,7 +179,7 @@ class MasterRunner(MasterRunnerApi, Membership):
     def set_rate(self, rate: float) -> None:
         """Change the total arrival rate now (split among the live workers); starts an
         open-model test (--arrival, --max-users) when none is running."""
-        if not self.open.active or self.state not in (RunState.SPAWNING, RunState.RUNNING):
+        if not self.open.active or not under_way(self.state):
             self.start_open(self.options.flat_open_spec(rate))
             return
         self.open.set_rate(rate)
@@ -194,7 +194,7 @@ class MasterRunner(MasterRunnerApi, Membership):
     def rebalance(self) -> None:
         """Share the running test out again among the live workers (one joined, rejoined or
         was lost): users move at the spawn rate, the open model's rate is split anew."""
-        if self.state not in (RunState.SPAWNING, RunState.RUNNING) or not self.alive_workers():
+        if not under_way(self.state) or not self.alive_workers():
             return
         if self.open.active:
             self.open.rebalance(self.alive_workers(), self.test_generation, self.environment.host)
@@ -323,7 +323,7 @@ class MasterRunner(MasterRunnerApi, Membership):
                 if message.state:  # checked by wire.decode: one of WORKER_STATES
                     worker.state = RunState(message.state)
                 # the self-check: was the generator the limit?
-                if message.state in (RunState.SPAWNING, RunState.RUNNING):
+                if under_way(message.state):
                     self.aggregator.generator.observe(
                         str(worker.index), message.cpu_percent, message.loop_lag_ms
                     )

@@ -27,7 +27,7 @@ from gevent.event import Event
 
 from fastswarm.config.options import shareable_options
 from fastswarm.config.settings import Config
-from fastswarm.engine.state import RunState
+from fastswarm.engine.state import RunState, under_way
 from fastswarm.ipc.admission import Door
 from fastswarm.ipc.channel import MasterChannel
 from fastswarm.ipc.messages import Ack, Hello, Rejected, StatsReport, Stop, Welcome
@@ -84,7 +84,7 @@ class Membership:
         return next(i for i in range(len(used) + 1) if i not in used)
 
     def _running(self) -> bool:
-        return self.state in (RunState.SPAWNING, RunState.RUNNING)
+        return under_way(self.state)
 
     def _welcome(self, identity: bytes, hello: Hello) -> None:
         verdict = self.door.judge(hello)

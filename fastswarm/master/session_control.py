@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import gevent
 from gevent.lock import RLock
 
+from fastswarm.engine.state import under_way
 from fastswarm.exception import ConfigError
 from fastswarm.master.checks import CheckResult, evaluate
 from fastswarm.master.report_settings import check_outcomes, run_settings
@@ -105,7 +106,7 @@ class TestControl:
         with self._lock:
             if self.done.is_set():
                 raise ControlError("the master is shutting down")
-            running = runner.state.value in ("spawning", "running")
+            running = under_way(runner.state)
             if rate is not None:
                 runner.environment.use_host(host)
                 runner.set_rate(rate)
@@ -181,7 +182,7 @@ class TestControl:
         runner = self._runner()
         agg = runner.aggregator
         if results is None:
-            live = runner.state.value in ("spawning", "running")
+            live = under_way(runner.state)
             ended = None if live or not agg.duration_s else agg.started_at + agg.duration_s
         else:
             ended = time.time()

@@ -22,7 +22,7 @@ from gevent.lock import RLock
 from fastswarm.engine.local_runner import LocalRunner
 from fastswarm.engine.loop_lag import LoopLagMeter
 from fastswarm.engine.process_meter import CpuMeter
-from fastswarm.engine.state import RunState, idle
+from fastswarm.engine.state import idle, under_way
 from fastswarm.stats.aggregator import Aggregator
 from fastswarm.stats.prometheus import RunGauges
 from fastswarm.stats.report import RunInfo
@@ -72,7 +72,7 @@ class LocalControl:
             raise ControlError(NO_RATE, "rate")
         runner = self.runner
         with self._lock:
-            running = runner.state in (RunState.SPAWNING, RunState.RUNNING)
+            running = under_way(runner.state)
             runner.environment.use_host(host)
             try:
                 runner.start(users, spawn_rate)
@@ -146,7 +146,7 @@ class LocalControl:
     def report_extras(self) -> ReportExtras:
         runner = self.runner
         agg = runner.aggregator
-        live = runner.state in (RunState.SPAWNING, RunState.RUNNING)
+        live = under_way(runner.state)
         classes = ", ".join(cls.__name__ for cls in runner.environment.user_classes) or "(none)"
         return ReportExtras(
             settings=(("Mode", "library: Environment.create_local_runner()"), ("User classes", classes)),
